@@ -1,0 +1,1 @@
+"""Prefect blocks: one per external system, each with an embedded default. See blocks/README.md."""

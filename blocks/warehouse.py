@@ -1,0 +1,183 @@
+"""The warehouse block: the same Snowflake-dialect SQL on embedded DuckDB (default) or on Snowflake.
+
+SQL in sql/ is written once in Snowflake's dialect. On DuckDB each statement is transpiled with
+sqlglot (cached per text); on Snowflake it runs as written through prefect-snowflake's
+SnowflakeConnector. Values are always bound; identifiers come only from validated names.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import sqlglot
+from prefect.blocks.core import Block
+from pydantic import Field, PrivateAttr
+
+from recon.paths import SQL_DIR, recon_home
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def check_identifier(name: str) -> str:
+    """Identifiers are never taken from data: only simple names pass."""
+    if not _IDENT.match(name):
+        raise ValueError(f"invalid SQL identifier {name!r}: use letters, digits and _ only")
+    return name
+
+
+@lru_cache(maxsize=512)
+def to_duckdb(sql: str) -> list[str]:
+    """Snowflake SQL -> DuckDB statements (one per statement in the text)."""
+    return [s for s in sqlglot.transpile(sql, read="snowflake", write="duckdb") if s.strip()]
+
+
+@lru_cache(maxsize=512)
+def to_snowflake(sql: str) -> list[str]:
+    """Split into statements; :name binds become the connector's %(name)s (pyformat)."""
+    from sqlglot import exp
+
+    def bind(node):
+        if isinstance(node, exp.Placeholder) and node.name:
+            return exp.Var(this=f"%({node.name})s")
+        return node
+
+    out = []
+    for stmt in sqlglot.parse(sql, read="snowflake"):
+        if stmt is not None:
+            out.append(stmt.transform(bind).sql(dialect="snowflake"))
+    return out
+
+
+def sql_file(name: str) -> str:
+    path = SQL_DIR / name
+    if not path.exists():
+        raise FileNotFoundError(f"no SQL file {name} in {SQL_DIR}")
+    return path.read_text()
+
+
+class Warehouse(Block):
+    """Where canonical rows, matches and breaks live. `engine` picks DuckDB or Snowflake."""
+
+    _block_type_name = "Recon Warehouse"
+    engine: Literal["duckdb", "snowflake"] = "duckdb"
+    duckdb_path: str | None = Field(
+        default=None, description="DuckDB file; default RECON_HOME/warehouse.duckdb; ':memory:' allowed"
+    )
+    snowflake_block: str | None = Field(
+        default=None, description="name of a saved SnowflakeConnector block (engine=snowflake)"
+    )
+    # Connection overrides for a local Snowflake stand-in (fakesnow server): host, port, protocol.
+    snowflake_connect_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    _conn: Any = PrivateAttr(default=None)
+    _connector: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.RLock)
+
+    # ---- connection -------------------------------------------------------------------------
+    def connection(self):
+        if self._conn is None:
+            if self.engine == "duckdb":
+                import duckdb
+
+                path = self.duckdb_path or str(recon_home() / "warehouse.duckdb")
+                if path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self._conn = duckdb.connect(path)
+            else:
+                self._conn = self._snowflake_connection()
+        return self._conn
+
+    def use_snowflake_connector(self, connector) -> Warehouse:
+        """Attach a prefect-snowflake SnowflakeConnector object (instead of a saved block name)."""
+        self._connector = connector
+        return self
+
+    def _snowflake_connection(self):
+        from prefect_snowflake import SnowflakeConnector
+
+        connector = self._connector or SnowflakeConnector.load(self.snowflake_block)
+        if self.snowflake_connect_kwargs:
+            return connector.get_connection(**self.snowflake_connect_kwargs)
+        return connector.get_connection()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # ---- running SQL ------------------------------------------------------------------------
+    def _statements(self, sql: str) -> list[str]:
+        return to_duckdb(sql) if self.engine == "duckdb" else to_snowflake(sql)
+
+    def execute(self, sql: str, params: dict | None = None) -> None:
+        """Run Snowflake-dialect SQL (one or more statements); values bind by name (:name)."""
+        with self._lock:
+            conn = self.connection()
+            for stmt in self._statements(sql):
+                self._run(conn, stmt, params)
+
+    def _run(self, conn, stmt: str, params: dict | None):
+        used = {a or b: params[a or b] for a, b in _BIND.findall(stmt)} if params else None
+        if self.engine == "duckdb":
+            return conn.execute(stmt, used) if used else conn.execute(stmt)
+        cur = conn.cursor()
+        cur.execute(stmt, used or None)
+        return cur
+
+    def fetch_arrow(self, sql: str, params: dict | None = None) -> pa.Table:
+        with self._lock:
+            conn = self.connection()
+            stmts = self._statements(sql)
+            for stmt in stmts[:-1]:
+                self._run(conn, stmt, params)
+            res = self._run(conn, stmts[-1], params)
+            if self.engine == "duckdb":
+                return res.to_arrow_table()
+            cols = [d[0].lower() for d in res.description]
+            rows = res.fetchall()
+            return pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+
+    def fetch_rows(self, sql: str, params: dict | None = None) -> list[dict]:
+        return self.fetch_arrow(sql, params).to_pylist()
+
+    def scalar(self, sql: str, params: dict | None = None):
+        rows = self.fetch_arrow(sql, params)
+        return rows.column(0)[0].as_py() if rows.num_rows else None
+
+    def run_file(self, name: str, params: dict | None = None) -> None:
+        self.execute(sql_file(name), params)
+
+    # ---- loading ----------------------------------------------------------------------------
+    def load_arrow(self, table: str, data: pa.Table, *, replace: bool = False) -> int:
+        """Append (or replace) rows into a table that exists; columns matched by name."""
+        check_identifier(table)
+        cols = [check_identifier(c) for c in data.column_names]
+        collist = ", ".join(cols)
+        with self._lock:
+            if replace:
+                self.execute(f"DELETE FROM {table}")
+            if data.num_rows == 0:
+                return 0
+            conn = self.connection()
+            if self.engine == "duckdb":
+                conn.register("_recon_load", data)
+                try:
+                    conn.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _recon_load")
+                finally:
+                    conn.unregister("_recon_load")
+            else:
+                placeholders = ", ".join(["%s"] * len(cols))
+                cur = conn.cursor()
+                rows = [tuple(r.values()) for r in data.to_pylist()]
+                for i in range(0, len(rows), 5000):
+                    cur.executemany(f"INSERT INTO {table} ({collist}) VALUES ({placeholders})", rows[i : i + 5000])
+        return data.num_rows
+
+
+# A bind in transpiled text: $name (DuckDB) or %(name)s (Snowflake connector, pyformat).
+_BIND = re.compile(r"\$([A-Za-z_]\w*)|%\(([A-Za-z_]\w*)\)s")
