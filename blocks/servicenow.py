@@ -1,0 +1,249 @@
+"""The ServiceNow block: incidents through the Table API (httpx), Basic or OAuth credentials.
+
+Embedded default: no instance_url -> `configured` is False and the outbox keeps incidents in the
+local break store (nothing is sent, nothing is lost). Every request retries 429 / 5xx / connection
+errors with exponential backoff, honouring Retry-After, a bounded number of times; then it raises
+ServiceNowUnavailable and the caller (the outbox) decides when to try again.
+
+Credentials are SecretStr and never leave the Authorization header / token request body: errors
+carry the method, the path, the status and ServiceNow's own message, nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import httpx
+from prefect.blocks.core import Block
+from pydantic import Field, PrivateAttr, SecretStr
+
+from blocks import servicenow_fields as fields
+from blocks.servicenow_fields import AssignmentRule
+
+log = logging.getLogger("recon.servicenow")
+
+RETRYABLE = {429, 500, 502, 503, 504}
+STATE_IN_PROGRESS, STATE_ON_HOLD, STATE_RESOLVED, STATE_CLOSED = "2", "3", "6", "7"
+
+
+class ServiceNowError(Exception):
+    """A ServiceNow call failed. The text never contains credentials."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ServiceNowUnavailable(ServiceNowError):
+    """Unreachable, throttled or failing (429/5xx) after the bounded retries: try again later."""
+
+
+class ServiceNowRejected(ServiceNowError):
+    """ServiceNow refused the request (4xx other than 429): retrying the same request will not help."""
+
+
+class ServiceNowAuthError(ServiceNowRejected):
+    """401/403 on authentication: the credentials (or the OAuth client) need fixing."""
+
+
+class ServiceNow(Block):
+    """ServiceNow incidents for reconciliation breaks (Table API)."""
+
+    _block_type_name = "Recon ServiceNow"
+    instance_url: str | None = Field(default=None, description="https://<instance>.service-now.com; empty = local only")
+    auth: Literal["basic", "oauth"] = "basic"
+    username: str | None = None
+    password: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    oauth_grant: Literal["password", "client_credentials"] = "password"
+    table: str = "incident"
+    assignment_rules: list[AssignmentRule] = Field(default_factory=list)
+    default_assignment_group: str = "Trade Support"
+    field_map: dict[str, str] = Field(default_factory=lambda: dict(fields.DEFAULT_FIELD_MAP))
+    resolve_close_code: str = Field(default="Solution provided", description="close_code when a break clears")
+    timeout_seconds: float = 10.0
+    max_retries: int = Field(default=4, ge=0, le=10)
+    backoff_seconds: float = Field(default=1.0, ge=0)
+    max_backoff_seconds: float = Field(default=30.0, ge=0, description="cap on one wait, Retry-After included")
+    page_size: int = Field(default=500, ge=1, le=10000)
+    verify_tls: bool = True
+
+    _client: Any = PrivateAttr(default=None)
+    _token: str | None = PrivateAttr(default=None)
+    _token_expiry: float = PrivateAttr(default=0.0)
+    _sleep: Any = PrivateAttr(default=time.sleep)
+
+    # ---- configuration ------------------------------------------------------------------------
+    @property
+    def configured(self) -> bool:
+        return bool(self.instance_url)
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            if not self.instance_url:
+                raise ServiceNowError("no ServiceNow instance_url configured")
+            self._client = httpx.Client(
+                base_url=self.instance_url.rstrip("/"),
+                timeout=self.timeout_seconds,
+                verify=self.verify_tls,
+                headers={"Accept": "application/json"},
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # ---- authentication -----------------------------------------------------------------------
+    def _auth_header(self) -> dict[str, str]:
+        if self.auth == "basic":
+            if not self.username or self.password is None:
+                raise ServiceNowAuthError("basic auth needs username and password on the ServiceNow block")
+            pair = f"{self.username}:{self.password.get_secret_value()}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        if self._token is None or time.monotonic() >= self._token_expiry:
+            self._fetch_token()
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def _fetch_token(self) -> None:
+        if not self.client_id or self.client_secret is None:
+            raise ServiceNowAuthError("oauth needs client_id and client_secret on the ServiceNow block")
+        form = {"grant_type": self.oauth_grant, "client_id": self.client_id,
+                "client_secret": self.client_secret.get_secret_value()}  # fmt: skip
+        if self.oauth_grant == "password":
+            if not self.username or self.password is None:
+                raise ServiceNowAuthError("oauth password grant needs username and password")
+            form.update(username=self.username, password=self.password.get_secret_value())
+        response = self._send("POST", "/oauth_token.do", data=form)
+        if response.status_code != 200:
+            reason = _safe_json(response).get("error_description", "")
+            raise ServiceNowAuthError(f"OAuth token request refused ({response.status_code}) {reason}".strip(),
+                                      response.status_code)  # fmt: skip
+        body = response.json()
+        self._token = body["access_token"]
+        # Renew a little early so a token never expires between check and use.
+        self._token_expiry = time.monotonic() + max(0.0, float(body.get("expires_in", 1800)) - 30)
+
+    # ---- HTTP with bounded retries --------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One logical request: retries 429/5xx/connection errors, then ServiceNowUnavailable."""
+        last = ""
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = self._http().request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                last = f"cannot reach ServiceNow ({type(exc).__name__})"
+                wait = self._backoff(attempt)
+            else:
+                if response.status_code not in RETRYABLE:
+                    return response
+                last = f"ServiceNow answered {response.status_code}"
+                wait = self._retry_after(response) if response.status_code in (429, 503) else None
+                wait = self._backoff(attempt) if wait is None else min(wait, self.max_backoff_seconds)
+            if attempt < self.max_retries:
+                log.warning("%s %s: %s; retry %d/%d in %.2fs", method, path, last, attempt + 1,
+                            self.max_retries, wait)  # fmt: skip
+                self._sleep(wait)
+        raise ServiceNowUnavailable(f"{method} {path}: {last} after {self.max_retries + 1} attempts")
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.backoff_seconds * (2**attempt)
+        return min(self.max_backoff_seconds, base * (0.5 + random.random() / 2))  # jitter: no herd
+
+    @staticmethod
+    def _retry_after(response: httpx.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                return None
+
+    def request(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None) -> httpx.Response:
+        """An authenticated Table API call; a stale OAuth token is renewed once on 401."""
+        for renewed in (False, True):
+            headers = self._auth_header()
+            response = self._send(method, path, params=params, json=json, headers=headers)
+            if response.status_code == 401 and self.auth == "oauth" and not renewed:
+                self._token = None
+                continue
+            break
+        if response.status_code == 401:
+            raise ServiceNowAuthError(f"{method} {path}: ServiceNow refused the credentials (401)", 401)
+        if response.status_code >= 400:
+            err = _safe_json(response).get("error") or {}
+            detail = f"{err.get('message', '')}: {err.get('detail') or ''}".strip(": ")
+            raise ServiceNowRejected(f"{method} {path}: {response.status_code} {detail}", response.status_code)
+        return response
+
+    # ---- Table API ------------------------------------------------------------------------------
+    def _table_path(self, sys_id: str | None = None) -> str:
+        return f"/api/now/table/{self.table}" + (f"/{sys_id}" if sys_id else "")
+
+    def query(self, encoded_query: str, fields_: list[str] | None = None, display_value: str = "false",
+              limit: int | None = None) -> Iterator[dict]:  # fmt: skip
+        """Every record matching an encoded query, page by page (sysparm_offset, X-Total-Count)."""
+        offset, seen = 0, 0
+        while True:
+            size = min(self.page_size, limit - seen) if limit else self.page_size
+            params = {"sysparm_query": encoded_query, "sysparm_limit": size, "sysparm_offset": offset,
+                      "sysparm_display_value": display_value, "sysparm_exclude_reference_link": "true"}  # fmt: skip
+            if fields_:
+                params["sysparm_fields"] = ",".join(fields_)
+            response = self.request("GET", self._table_path(), params=params)
+            page = response.json()["result"]
+            yield from page
+            seen += len(page)
+            offset += len(page)
+            total = int(response.headers.get("X-Total-Count", offset))
+            if not page or offset >= total or (limit and seen >= limit):
+                return
+
+    def find_by_correlation_id(self, correlation_id: str) -> dict | None:
+        if not correlation_id or "^" in correlation_id or "=" in correlation_id:
+            raise ValueError(f"invalid correlation_id {correlation_id!r}")
+        found = list(self.query(f"correlation_id={correlation_id}^ORDERBYsys_created_on", limit=2))
+        if len(found) > 1:
+            log.warning("%d incidents share correlation_id %s; using the oldest", len(found), correlation_id)
+        return found[0] if found else None
+
+    def create(self, values: Mapping[str, str]) -> dict:
+        return self.request("POST", self._table_path(), json=dict(values)).json()["result"]
+
+    def update(self, sys_id: str, values: Mapping[str, str]) -> dict:
+        return self.request("PATCH", self._table_path(sys_id), json=dict(values)).json()["result"]
+
+    # ---- break -> incident ----------------------------------------------------------------------
+    def incident_fields(self, brk: Mapping, *, run_id: str | None = None, prefect_run_url: str | None = None,
+                        report_url: str | None = None, new: bool = True) -> dict[str, str]:  # fmt: skip
+        """The incident's fields for a break. Assignment is set on creation only: analysts own it after."""
+        values = fields.render_templates(self.field_map, brk)
+        values["description"] = fields.description(brk, run_id, prefect_run_url, report_url)
+        values["correlation_id"] = str(brk["break_id"])
+        values["correlation_display"] = "fix-recon"
+        values["impact"], values["urgency"] = fields.impact_urgency(brk.get("priority"))
+        if new:
+            values["assignment_group"] = fields.assignment_group(
+                self.assignment_rules, self.default_assignment_group, brk
+            )
+        return values
+
+
+def _safe_json(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
