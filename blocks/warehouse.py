@@ -141,9 +141,11 @@ class Warehouse(Block):
             stmts = self._statements(sql)
             for stmt in stmts[:-1]:
                 self._run(conn, stmt, params)
-            res = self._run(conn, stmts[-1], params)
             if self.engine == "duckdb":
-                return res.to_arrow_table()
+                last = stmts[-1]
+                used = {a or b: params[a or b] for a, b in _BIND.findall(last)} if params else None
+                return conn.sql(last, params=used).to_arrow_table() if used else conn.sql(last).to_arrow_table()
+            res = self._run(conn, stmts[-1], params)
             cols = [d[0].lower() for d in res.description]
             rows = res.fetchall()
             return pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
@@ -187,3 +189,25 @@ class Warehouse(Block):
 
 # A bind in transpiled text: $name (DuckDB) or %(name)s (Snowflake connector, pyformat).
 _BIND = re.compile(r"\$([A-Za-z_]\w*)|%\(([A-Za-z_]\w*)\)s")
+
+
+_DEFAULT: dict[str, Warehouse] = {}
+
+
+def get_warehouse(ref: str | None = None) -> Warehouse:
+    """The warehouse a task should use: a saved block's name, or None for the embedded default.
+
+    Tasks take this small reference rather than a connection so that they run the same way under
+    Prefect and as Step Functions tasks. One connection is kept per process and reference.
+    """
+    key = f"{ref or ''}@{recon_home()}"
+    if key not in _DEFAULT:
+        _DEFAULT[key] = Warehouse.load(ref) if ref else Warehouse()
+    return _DEFAULT[key]
+
+
+def reset_warehouses() -> None:
+    """Close every cached connection (tests, and a CLI run that switches RECON_HOME)."""
+    for wh in _DEFAULT.values():
+        wh.close()
+    _DEFAULT.clear()

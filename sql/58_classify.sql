@@ -1,0 +1,86 @@
+-- Pass 8: classify every link. Pairings from the matching passes are matches unless the sides
+-- disagree on settlement date or on commission + fees (then that break type); the break passes'
+-- links are breaks of their pass's type. Every candidate is in exactly one link.
+CREATE OR REPLACE TABLE w_link_summary AS
+SELECT k.link_id, k.pass,
+       COALESCE(LISTAGG(CASE WHEN c.side_of = 'L' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id), '') AS internal_ids,
+       COALESCE(LISTAGG(CASE WHEN c.side_of = 'R' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id), '') AS broker_ids,
+       COUNT(CASE WHEN c.side_of = 'L' THEN 1 END) AS nl,
+       COUNT(CASE WHEN c.side_of = 'R' THEN 1 END) AS nr,
+       MIN(c.broker) AS broker,
+       MIN(CASE WHEN c.side_of = 'L' THEN c.account END) AS l_account,
+       MIN(CASE WHEN c.side_of = 'R' THEN c.account END) AS r_account,
+       MIN(c.instrument_id) AS instrument_id,
+       MIN(c.asset_class) AS asset_class,
+       MIN(CASE WHEN c.side_of = 'L' THEN c.side END) AS l_side,
+       MIN(CASE WHEN c.side_of = 'R' THEN c.side END) AS r_side,
+       MIN(c.trade_date) AS trade_date,
+       MIN(c.currency) AS currency,
+       MAX(c.multiplier) AS multiplier,
+       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.quantity END) AS NUMBER(38, 8)) AS l_qty,
+       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.quantity END) AS NUMBER(38, 8)) AS r_qty,
+       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.qp END) AS NUMBER(38, 18)) AS l_qp,
+       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.qp END) AS NUMBER(38, 18)) AS r_qp,
+       MIN(CASE WHEN c.side_of = 'L' THEN c.price END) AS l_price_min,
+       MIN(CASE WHEN c.side_of = 'R' THEN c.price END) AS r_price_min,
+       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.charges END) AS NUMBER(38, 6)) AS l_charges,
+       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.charges END) AS NUMBER(38, 6)) AS r_charges,
+       MIN(CASE WHEN c.side_of = 'L' THEN c.settle_date END) AS l_settle_min,
+       MAX(CASE WHEN c.side_of = 'L' THEN c.settle_date END) AS l_settle_max,
+       MIN(CASE WHEN c.side_of = 'R' THEN c.settle_date END) AS r_settle_min,
+       MAX(CASE WHEN c.side_of = 'R' THEN c.settle_date END) AS r_settle_max,
+       MAX(c.commission_abs) AS commission_abs,
+       MAX(c.settle_days) AS settle_days
+FROM w_links k
+JOIN w_candidates c ON c.uid = k.uid
+GROUP BY k.link_id, k.pass;
+
+CREATE OR REPLACE TABLE w_results AS
+SELECT s.*,
+       CASE
+           WHEN s.pass NOT IN ('exact', 'tolerance', 'aggregate', 'many_to_many') THEN s.pass
+           WHEN s.l_settle_min IS NOT NULL AND s.r_settle_min IS NOT NULL
+                AND (ABS(DATEDIFF(day, s.l_settle_min, s.r_settle_min)) > s.settle_days
+                     OR ABS(DATEDIFF(day, s.l_settle_max, s.r_settle_max)) > s.settle_days)
+               THEN 'SETTLEMENT_DATE_MISMATCH'
+           WHEN ABS(COALESCE(s.l_charges, 0) - COALESCE(s.r_charges, 0))
+                > s.commission_abs * GREATEST(s.nl, s.nr)
+               THEN 'COMMISSION_MISMATCH'
+       END AS break_type,
+       -- A side's price: the record's own for one record, the VWAP (display only) for several.
+       CASE WHEN s.nl = 1 THEN s.l_price_min WHEN s.nl > 1 THEN CAST(s.l_qp / s.l_qty AS NUMBER(38, 10)) END AS l_price,
+       CASE WHEN s.nr = 1 THEN s.r_price_min WHEN s.nr > 1 THEN CAST(s.r_qp / s.r_qty AS NUMBER(38, 10)) END AS r_price
+FROM w_link_summary s;
+
+CREATE OR REPLACE TABLE w_matches AS
+SELECT link_id AS match_id, pass AS match_type, internal_ids, broker_ids, broker,
+       COALESCE(l_account, r_account) AS account, instrument_id, COALESCE(l_side, r_side) AS side,
+       trade_date, nl, nr, l_qty AS internal_quantity, r_qty AS broker_quantity,
+       l_price AS internal_price, r_price AS broker_price,
+       CAST(ABS(l_qp - r_qp) * multiplier AS NUMBER(38, 6)) AS price_difference_amount,
+       CAST(COALESCE(l_charges, 0) - COALESCE(r_charges, 0) AS NUMBER(38, 6)) AS commission_difference
+FROM w_results
+WHERE break_type IS NULL;
+
+CREATE OR REPLACE TABLE w_breaks AS
+SELECT
+    MD5(:recon || '|' || break_type || '|' || COALESCE(broker, '') || '|' || COALESCE(l_account, r_account, '')
+        || '|' || COALESCE(instrument_id, '') || '|' || COALESCE(l_side, r_side, '') || '|'
+        || CAST(trade_date AS VARCHAR) || '|' || internal_ids || '|' || broker_ids) AS break_id,
+    break_type, :recon AS recon, broker,
+    COALESCE(l_account, r_account) AS account, instrument_id, asset_class,
+    COALESCE(l_side, r_side) AS side, trade_date, currency, internal_ids, broker_ids,
+    l_qty AS internal_quantity, r_qty AS broker_quantity, l_price AS internal_price, r_price AS broker_price,
+    l_settle_min AS internal_settle, r_settle_min AS broker_settle,
+    l_charges AS internal_commission, r_charges AS broker_commission,
+    CAST(CASE break_type
+        WHEN 'QUANTITY_MISMATCH' THEN ABS(l_qty - r_qty) * COALESCE(r_price, l_price) * multiplier
+        WHEN 'PRICE_MISMATCH' THEN ABS(l_qp - r_qp) * multiplier
+        WHEN 'COMMISSION_MISMATCH' THEN ABS(COALESCE(l_charges, 0) - COALESCE(r_charges, 0))
+        ELSE ABS(COALESCE(l_qp, r_qp)) * multiplier
+    END AS NUMBER(38, 6)) AS difference_amount,
+    CAST(ABS(COALESCE(l_qp, r_qp)) * multiplier AS NUMBER(38, 6)) AS notional,
+    CAST(NULL AS DOUBLE) AS anomaly_score,          -- set by the scoring step when it runs
+    CAST(NULL AS VARCHAR) AS anomaly_explanation
+FROM w_results
+WHERE break_type IS NOT NULL;

@@ -1,0 +1,104 @@
+"""Matching: internal records against one broker-side source, as SQL passes in the warehouse.
+
+The passes live in sql/5x_*.sql and run in file order; each links records it can explain and the
+next sees only what is left. The result stays in the warehouse (w_matches, w_breaks_final); the
+task returns a small summary so states stay small when this runs as a Step Functions task.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+from prefect import task
+
+from blocks.warehouse import Warehouse
+from tasks.tolerances import load_rules, tolerances_table
+
+# Order matters: matching passes first, then break pairings, then what is left.
+PASSES = [
+    "51_match_exact.sql",
+    "52_match_tolerance.sql",
+    "53_match_aggregate.sql",
+    "54_match_many_to_many.sql",
+    "55_break_duplicates.sql",
+    "56_break_mismatch.sql",
+    "57_break_missing.sql",
+]
+MAX_TOLERANCE_ROUNDS = 4
+NEW_YORK = ZoneInfo("America/New_York")
+RECONS = ("broker", "dropcopy")
+
+
+def prepare_scope(wh: Warehouse, brokers: list[str] | None, accounts: list[str] | None, rules=None) -> None:
+    wh.run_file("49_match_setup.sql")
+    wh.load_arrow("w_tolerances", tolerances_table(rules or load_rules()))
+    if brokers:
+        wh.load_arrow("w_scope_brokers", pa.table({"broker": list(brokers)}))
+    if accounts:
+        wh.load_arrow("w_scope_accounts", pa.table({"account": list(accounts)}))
+
+
+def match_day(
+    wh: Warehouse,
+    trade_date: date,
+    recon: str = "broker",
+    brokers: list[str] | None = None,
+    accounts: list[str] | None = None,
+    rules: dict | None = None,
+) -> dict:
+    """Run every pass for one day and one pair (internal vs `recon`); -> counts per pass."""
+    if recon not in RECONS:
+        raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
+    prepare_scope(wh, brokers, accounts, rules)
+    params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
+    wh.execute(_sql("50_match_scope.sql"), params)
+    for name in PASSES:
+        if name == "52_match_tolerance.sql":
+            for _ in range(MAX_TOLERANCE_ROUNDS):  # mutual-best pairing: repeat until stable
+                wh.execute(_sql(name), params)
+                if not wh.scalar("SELECT COUNT(*) FROM w_step"):
+                    break
+        else:
+            wh.execute(_sql(name), params)
+    wh.execute(_sql("58_classify.sql"), params)
+    return match_summary(wh)
+
+
+def match_summary(wh: Warehouse) -> dict:
+    per_pass = {r["pass"]: r["n"] for r in wh.fetch_rows("SELECT pass, COUNT(*) AS n FROM w_links GROUP BY pass")}
+    sides = wh.fetch_rows(
+        """
+        SELECT c.side_of, CASE WHEN r.break_type IS NULL THEN 'matched' ELSE 'break' END AS outcome,
+               COUNT(*) AS n
+        FROM w_candidates c JOIN w_links k ON k.uid = c.uid JOIN w_results r ON r.link_id = k.link_id
+        GROUP BY 1, 2
+        """
+    )
+    counts = {f"{r['side_of']}_{r['outcome']}": r["n"] for r in sides}
+    candidates = {
+        r["side_of"]: r["n"] for r in wh.fetch_rows("SELECT side_of, COUNT(*) AS n FROM w_candidates GROUP BY 1")
+    }
+    return {
+        "candidates_internal": candidates.get("L", 0),
+        "candidates_broker": candidates.get("R", 0),
+        "internal_matched": counts.get("L_matched", 0),
+        "internal_in_breaks": counts.get("L_break", 0),
+        "broker_matched": counts.get("R_matched", 0),
+        "broker_in_breaks": counts.get("R_break", 0),
+        "records_per_pass": per_pass,
+        "matches": wh.scalar("SELECT COUNT(*) FROM w_matches"),
+        "breaks": wh.scalar("SELECT COUNT(*) FROM w_breaks"),
+    }
+
+
+def _sql(name: str) -> str:
+    from blocks.warehouse import sql_file
+
+    return sql_file(name)
+
+
+@task(name="match", retries=1, retry_delay_seconds=5)
+def match_task(warehouse: Warehouse, trade_date: date, recon: str = "broker", brokers=None, accounts=None) -> dict:
+    return match_day(warehouse, trade_date, recon, brokers, accounts)
