@@ -20,8 +20,8 @@ FROM (
       AND (NOT EXISTS (SELECT 1 FROM w_scope_accounts) OR b.account IN (SELECT account FROM w_scope_accounts))
       AND NOT EXISTS (SELECT 1 FROM w_breaks_final w WHERE w.break_id = b.break_id)
 ) e
-WHERE NOT EXISTS (
-    SELECT 1 FROM break_events x WHERE x.event_id = MD5(e.break_id || '|' || :run_id || '|' || e.event)
+WHERE NOT EXISTS (  -- a retried run (same run_id) records each break once
+    SELECT 1 FROM break_events x WHERE x.break_id = e.break_id AND x.run_id = :run_id
 );
 
 UPDATE breaks
