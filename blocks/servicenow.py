@@ -133,18 +133,28 @@ class ServiceNow(Block):
         self._token_expiry = time.monotonic() + max(0.0, float(body.get("expires_in", 1800)) - 30)
 
     # ---- HTTP with bounded retries --------------------------------------------------------------
-    def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """One logical request: retries 429/5xx/connection errors, then ServiceNowUnavailable."""
+    def _send(self, method: str, path: str, *, safe: bool = True, **kwargs) -> httpx.Response:
+        """One logical request: retries 429/5xx/connection errors, then ServiceNowUnavailable.
+
+        safe=False (a POST that creates): only what cannot have been processed is retried here (429,
+        connection refused); after a 5xx or a lost response the record may exist, so the caller
+        looks it up again instead of posting twice.
+        """
         last = ""
         for attempt in range(self.max_retries + 1):
             try:
                 response = self._http().request(method, path, **kwargs)
             except httpx.TransportError as exc:
                 last = f"cannot reach ServiceNow ({type(exc).__name__})"
+                if not safe and not isinstance(exc, httpx.ConnectError):
+                    break
                 wait = self._backoff(attempt)
             else:
                 if response.status_code not in RETRYABLE:
                     return response
+                if not safe and response.status_code != 429:
+                    last = f"ServiceNow answered {response.status_code}"
+                    break
                 last = f"ServiceNow answered {response.status_code}"
                 wait = self._retry_after(response) if response.status_code in (429, 503) else None
                 wait = self._backoff(attempt) if wait is None else min(wait, self.max_backoff_seconds)
@@ -152,7 +162,7 @@ class ServiceNow(Block):
                 log.warning("%s %s: %s; retry %d/%d in %.2fs", method, path, last, attempt + 1,
                             self.max_retries, wait)  # fmt: skip
                 self._sleep(wait)
-        raise ServiceNowUnavailable(f"{method} {path}: {last} after {self.max_retries + 1} attempts")
+        raise ServiceNowUnavailable(f"{method} {path}: {last} after {attempt + 1} attempt(s)")
 
     def _backoff(self, attempt: int) -> float:
         base = self.backoff_seconds * (2**attempt)
@@ -171,11 +181,12 @@ class ServiceNow(Block):
             except (TypeError, ValueError):
                 return None
 
-    def request(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None) -> httpx.Response:
+    def request(self, method: str, path: str, *, params: dict | None = None, json: dict | None = None,
+                safe: bool = True) -> httpx.Response:  # fmt: skip
         """An authenticated Table API call; a stale OAuth token is renewed once on 401."""
         for renewed in (False, True):
             headers = self._auth_header()
-            response = self._send(method, path, params=params, json=json, headers=headers)
+            response = self._send(method, path, safe=safe, params=params, json=json, headers=headers)
             if response.status_code == 401 and self.auth == "oauth" and not renewed:
                 self._token = None
                 continue
@@ -220,7 +231,8 @@ class ServiceNow(Block):
         return found[0] if found else None
 
     def create(self, values: Mapping[str, str]) -> dict:
-        return self.request("POST", self._table_path(), json=dict(values)).json()["result"]
+        """POST a record. Not retried after a 5xx: the caller must look it up before trying again."""
+        return self.request("POST", self._table_path(), json=dict(values), safe=False).json()["result"]
 
     def update(self, sys_id: str, values: Mapping[str, str]) -> dict:
         return self.request("PATCH", self._table_path(sys_id), json=dict(values)).json()["result"]

@@ -80,7 +80,7 @@ class ServiceNowEmulator:
         self.tokens: dict[str, tuple[str, datetime]] = {}  # access token -> (user_name, expiry)
         self.refresh_tokens: dict[str, tuple[str, str]] = {}  # refresh token -> (user_name, client_id)
         self.requests: list[dict] = []
-        self._faults: list[tuple[int, int | None]] = []
+        self._faults: list[tuple[int, int | None, bool]] = []
         self._next_number = 10001
         self._lock = threading.RLock()
         self._server = None
@@ -114,9 +114,12 @@ class ServiceNowEmulator:
         self.start()
 
     # ---- test controls ------------------------------------------------------------------------
-    def fail_next(self, count: int, status: int = 503, retry_after: int | None = None) -> None:
+    def fail_next(self, count: int, status: int = 503, retry_after: int | None = None,
+                  after_processing: bool = False) -> None:  # fmt: skip
+        """The next `count` requests answer `status`; after_processing=True runs them first (the
+        write happens, the client sees an error: a response lost between ServiceNow and us)."""
         with self._lock:
-            self._faults.extend([(status, retry_after)] * count)
+            self._faults.extend([(status, retry_after, after_processing)] * count)
 
     def add_user(self, user_name: str, password: str, name: str | None = None) -> str:
         self.passwords[user_name] = password
@@ -227,10 +230,15 @@ class ServiceNowEmulator:
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
         if fault:
-            status, retry_after = fault
+            status, retry_after, after_processing = fault
+            if after_processing:
+                self._dispatch(request)
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
             message = "Too many requests" if status == 429 else "Service Unavailable"
             return _error(status, message, "Injected by the emulator", headers)
+        return self._dispatch(request)
+
+    def _dispatch(self, request: Request) -> Response:
         if request.path == "/oauth_token.do":
             return self._token(request) if request.method == "POST" else _error(405, "Method not Supported")
         parts = request.path.strip("/").split("/")

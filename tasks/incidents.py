@@ -1,0 +1,278 @@
+"""Breaks -> ServiceNow incidents through an outbox, and incident states back onto breaks.
+
+Call sequence in a flow, after the break store is written (see docs/operations.md):
+    enqueue_incident_changes(warehouse, run_id, ...)   # same warehouse as the breaks: cannot fail on ServiceNow
+    deliver_outbox(warehouse, servicenow)              # never raises; what it cannot send stays pending
+    sync_incident_states(warehouse, servicenow)        # analysts' changes back onto the breaks
+
+One incident per break, ever: every write looks the incident up by correlation_id = break_id first,
+so a POST whose response was lost is found (and updated) rather than created twice. Rows for one
+break are delivered strictly in outbox order; a row that cannot be delivered holds back the later
+rows of the same break until it goes through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NONE as NO_CACHE
+
+from blocks.servicenow import (
+    STATE_CLOSED,
+    STATE_IN_PROGRESS,
+    STATE_RESOLVED,
+    ServiceNow,
+    ServiceNowAuthError,
+    ServiceNowRejected,
+    ServiceNowUnavailable,
+)
+from blocks.warehouse import Warehouse
+
+log = logging.getLogger("recon.incidents")
+_LOCK = threading.RLock()  # one enqueue/delivery at a time per process: outbox order is the contract
+
+UPSERT_EVENTS = ("opened", "changed", "reopened")
+EVENT_RANK = {"reopened": 3, "opened": 2, "changed": 1}  # which event names a collapsed upsert
+DONE_STATES = (STATE_RESOLVED, STATE_CLOSED, "8")  # resolved, closed, canceled
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _md5(*parts: str) -> str:
+    return hashlib.md5("|".join(parts).encode()).hexdigest()
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def ensure_outbox(warehouse: Warehouse) -> None:
+    warehouse.run_file("30_incident_outbox.sql")
+
+
+# ---- enqueue ------------------------------------------------------------------------------------
+def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str | None = None,
+                             prefect_run_url: str | None = None, now: datetime | None = None) -> int:  # fmt: skip
+    """Outbox rows for every break this run opened, changed, reopened (upsert) or closed (resolve).
+
+    Idempotent per (break_id, run_id, op): enqueueing the same run again adds nothing. Returns the
+    number of rows added.
+    """
+    ensure_outbox(warehouse)
+    now = now or _utcnow()
+    rows = warehouse.fetch_rows(
+        "SELECT e.event AS change_event, e.at AS change_at, b.* FROM break_events e "
+        "JOIN breaks b ON b.break_id = e.break_id "
+        "WHERE e.run_id = :run_id AND e.event IN ('opened', 'changed', 'reopened', 'closed') "
+        "ORDER BY e.at, e.break_id",
+        {"run_id": run_id},
+    )
+    chosen: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        op = "resolve" if row["change_event"] == "closed" else "upsert"
+        key = (row["break_id"], op)
+        old = chosen.get(key)
+        if old is None or EVENT_RANK.get(row["change_event"], 0) > EVENT_RANK.get(old["change_event"], 0):
+            chosen[key] = row
+    # An upsert goes before a resolve of the same break; otherwise the order the events happened.
+    ordered = sorted(chosen.items(), key=lambda kv: (kv[1]["change_at"], kv[0][0], kv[0][1] == "resolve"))
+    with _LOCK:
+        base = warehouse.scalar("SELECT COALESCE(MAX(seq), 0) FROM incident_outbox") or 0
+        stage = {k: [] for k in ("outbox_id", "seq", "break_id", "run_id", "op", "event", "payload", "created_at")}
+        for i, ((break_id, op), row) in enumerate(ordered, start=1):
+            brk = {k: _jsonable(v) for k, v in row.items() if k not in ("change_event", "change_at")}
+            payload = {"break": brk, "run_id": run_id, "event": row["change_event"],
+                       "report_url": report_url, "prefect_run_url": prefect_run_url}  # fmt: skip
+            values = (_md5(break_id, run_id, op), int(base) + i, break_id, run_id, op, row["change_event"],
+                      json.dumps(payload, sort_keys=True), now)  # fmt: skip
+            for name, value in zip(stage, values, strict=True):
+                stage[name].append(value)
+        warehouse.execute("DELETE FROM incident_outbox_stage")
+        if not ordered:
+            return 0
+        warehouse.load_arrow("incident_outbox_stage", pa.table(stage))
+        fresh = "NOT EXISTS (SELECT 1 FROM incident_outbox o WHERE o.outbox_id = s.outbox_id)"
+        added = warehouse.scalar(f"SELECT COUNT(*) FROM incident_outbox_stage s WHERE {fresh}")
+        warehouse.execute(
+            "INSERT INTO incident_outbox (outbox_id, seq, break_id, run_id, op, event, payload, status, attempts,"
+            " created_at) SELECT s.outbox_id, s.seq, s.break_id, s.run_id, s.op, s.event, s.payload, 'pending', 0,"
+            f" s.created_at FROM incident_outbox_stage s WHERE {fresh}"
+        )
+        warehouse.execute("DELETE FROM incident_outbox_stage")
+    log.info("run %s: %d incident change(s) queued", run_id, added)
+    return int(added)
+
+
+# ---- deliver ------------------------------------------------------------------------------------
+def _write_incident(servicenow: ServiceNow, row: dict, rounds: int = 3) -> dict:
+    """One outbox row -> ServiceNow. A create that may or may not have happened (5xx, lost response)
+    is never re-posted blind: the next round looks the incident up by correlation_id first."""
+    for round_ in range(rounds):
+        try:
+            return _write_once(servicenow, row)
+        except ServiceNowUnavailable:
+            if round_ == rounds - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_once(servicenow: ServiceNow, row: dict) -> dict:
+    payload = json.loads(row["payload"])
+    brk, run_id, event = payload["break"], payload["run_id"], payload["event"]
+    links = {"run_id": run_id, "prefect_run_url": payload.get("prefect_run_url"),
+             "report_url": payload.get("report_url")}  # fmt: skip
+    existing = servicenow.find_by_correlation_id(row["break_id"])
+    if row["op"] == "resolve":
+        resolution = {"state": STATE_RESOLVED, "close_code": servicenow.resolve_close_code,
+                      "close_notes": f"Break cleared: no longer found by reconciliation run {run_id}."}  # fmt: skip
+        if existing is None:
+            return servicenow.create({**servicenow.incident_fields(brk, **links), **resolution})
+        if existing.get("state") in DONE_STATES:
+            return existing  # an analyst (or an earlier delivery) resolved it already
+        return servicenow.update(existing["sys_id"], resolution)
+    if existing is None:
+        return servicenow.create(servicenow.incident_fields(brk, **links))
+    values = servicenow.incident_fields(brk, new=False, **links)
+    values["work_notes"] = f"Break {event} by reconciliation run {run_id}."
+    if event == "reopened" and existing.get("state") in DONE_STATES:
+        values["state"] = STATE_IN_PROGRESS
+    return servicenow.update(existing["sys_id"], values)
+
+
+def _pending_count(warehouse: Warehouse) -> int:
+    return int(warehouse.scalar("SELECT COUNT(*) FROM incident_outbox WHERE status = 'pending'") or 0)
+
+
+def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batch: int = 500,
+                   retry_base_seconds: float = 30.0, now: datetime | None = None) -> dict[str, int]:  # fmt: skip
+    """Send pending outbox rows in order. Never raises: what cannot be sent now stays pending.
+
+    Returns {delivered, failed, refused, pending}: failed = attempts that failed this call (the row
+    stays pending with attempts / next_attempt_at / last_error), refused = rows ServiceNow rejected
+    as invalid (status 'failed', for a human), pending = rows still waiting after this call.
+    """
+    ensure_outbox(warehouse)
+    counts = {"delivered": 0, "failed": 0, "refused": 0, "pending": 0}
+    if servicenow is None or not servicenow.configured:
+        counts["pending"] = _pending_count(warehouse)
+        log.info("no ServiceNow instance configured: %d incident change(s) kept locally", counts["pending"])
+        return counts
+    now = now or _utcnow()
+    with _LOCK:
+        rows = warehouse.fetch_rows(
+            "SELECT outbox_id, break_id, run_id, op, event, payload, attempts, next_attempt_at "
+            f"FROM incident_outbox WHERE status = 'pending' ORDER BY seq LIMIT {int(max_batch)}"
+        )
+        held: set[str] = set()  # breaks with an earlier row still undelivered: keep their order
+        for row in rows:
+            if row["break_id"] in held:
+                continue
+            if row["next_attempt_at"] is not None and row["next_attempt_at"] > now:
+                held.add(row["break_id"])
+                continue
+            try:
+                incident = _write_incident(servicenow, row)
+            except ServiceNowAuthError as exc:  # every row would fail the same way
+                _retry_later(warehouse, row, exc, now, retry_base_seconds)
+                counts["failed"] += 1
+                break
+            except ServiceNowRejected as exc:
+                _refused(warehouse, row, exc)
+                counts["refused"] += 1
+                held.add(row["break_id"])
+            except ServiceNowUnavailable as exc:  # the bounded retries are spent: stop, try next time
+                _retry_later(warehouse, row, exc, now, retry_base_seconds)
+                counts["failed"] += 1
+                break
+            except Exception as exc:  # noqa: BLE001 - a delivery problem must never block matching
+                _retry_later(warehouse, row, exc, now, retry_base_seconds)
+                counts["failed"] += 1
+                held.add(row["break_id"])
+            else:
+                _delivered(warehouse, row, incident, now)
+                counts["delivered"] += 1
+        counts["pending"] = _pending_count(warehouse)
+    log.info("incident outbox: %(delivered)d delivered, %(failed)d failed, %(refused)d refused, "
+             "%(pending)d pending", counts)  # fmt: skip
+    return counts
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _retry_later(warehouse: Warehouse, row: dict, exc: Exception, now: datetime, base: float) -> None:
+    attempts = int(row["attempts"]) + 1
+    delay = min(3600.0, base * 2 ** (attempts - 1))
+    log.warning("incident for break %s not delivered (attempt %d): %s", row["break_id"], attempts, exc)
+    warehouse.execute(
+        "UPDATE incident_outbox SET attempts = :attempts, next_attempt_at = :next, last_error = :error "
+        "WHERE outbox_id = :id",
+        {"attempts": attempts, "next": now + timedelta(seconds=delay), "error": _error_text(exc),
+         "id": row["outbox_id"]},  # fmt: skip
+    )
+
+
+def _refused(warehouse: Warehouse, row: dict, exc: Exception) -> None:
+    log.error("ServiceNow refused the incident for break %s: %s", row["break_id"], exc)
+    warehouse.execute(
+        "UPDATE incident_outbox SET status = 'failed', attempts = attempts + 1, last_error = :error "
+        "WHERE outbox_id = :id",
+        {"error": _error_text(exc), "id": row["outbox_id"]},
+    )
+
+
+def _delivered(warehouse: Warehouse, row: dict, incident: dict, now: datetime) -> None:
+    warehouse.execute(
+        "UPDATE incident_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = :now, "
+        "last_error = NULL, incident_sys_id = :sys_id, incident_number = :number WHERE outbox_id = :id",
+        {"now": now, "sys_id": incident.get("sys_id"), "number": incident.get("number"), "id": row["outbox_id"]},
+    )
+    record_link(warehouse, row["break_id"], incident.get("sys_id"), incident.get("number"),
+                incident.get("state"), now)  # fmt: skip
+
+
+def record_link(warehouse: Warehouse, break_id: str, sys_id, number, state, now: datetime) -> None:
+    warehouse.execute(
+        "MERGE INTO incident_links l USING (SELECT :break_id AS break_id, :sys_id AS sys_id, :number AS number, "
+        ":state AS state, CAST(:now AS TIMESTAMP) AS updated_at) s ON l.break_id = s.break_id "
+        "WHEN MATCHED THEN UPDATE SET sys_id = s.sys_id, number = s.number, state = s.state, "
+        "updated_at = s.updated_at "
+        "WHEN NOT MATCHED THEN INSERT (break_id, sys_id, number, state, updated_at) "
+        "VALUES (s.break_id, s.sys_id, s.number, s.state, s.updated_at)",
+        {"break_id": break_id, "sys_id": sys_id, "number": number, "state": state, "now": now},
+    )
+
+
+# ---- Prefect tasks (orchestration options only) --------------------------------------------------
+def _servicenow(ref: str | None) -> ServiceNow:
+    return ServiceNow.load(ref) if ref else ServiceNow()  # no block: local only (embedded default)
+
+
+@task(name="enqueue-incident-changes", cache_policy=NO_CACHE)
+def enqueue_incident_changes_task(run_id: str, warehouse_ref: str | None = None, report_url: str | None = None,
+                                  prefect_run_url: str | None = None) -> int:  # fmt: skip
+    from blocks.warehouse import get_warehouse
+
+    return enqueue_incident_changes(get_warehouse(warehouse_ref), run_id, report_url, prefect_run_url)
+
+
+@task(name="deliver-incident-outbox", cache_policy=NO_CACHE, timeout_seconds=900)
+def deliver_outbox_task(warehouse_ref: str | None = None, servicenow_ref: str | None = None,
+                        max_batch: int = 500) -> dict[str, int]:  # fmt: skip
+    from blocks.warehouse import get_warehouse
+
+    return deliver_outbox(get_warehouse(warehouse_ref), _servicenow(servicenow_ref), max_batch=max_batch)
