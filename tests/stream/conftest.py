@@ -1,0 +1,32 @@
+"""Fixtures for the stream tests: a QuickFIX acceptor and a kinesalite server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+from stream_fix_acceptor import Acceptor
+from stream_kinesalite import Kinesalite
+
+
+@pytest.fixture(autouse=True)
+def _recon_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "recon_home"))
+    logging.getLogger("recon").setLevel(logging.INFO)
+
+
+@pytest.fixture
+def acceptor(tmp_path):
+    acc = Acceptor(tmp_path / "quickfix").start()
+    yield acc
+    acc.stop()
+
+
+@pytest.fixture(scope="session")
+def kinesalite(tmp_path_factory):
+    server = Kinesalite(tmp_path_factory.mktemp("kinesalite")).start()
+    for key, value in server.aws_env().items():
+        os.environ.setdefault(key, value)
+    yield server
+    server.stop()

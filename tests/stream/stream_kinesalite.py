@@ -1,0 +1,96 @@
+"""A kinesalite server (npm package in node_modules) on a free 127.0.0.1 port.
+
+kinesalite's own CLI listens on every interface, so the fixture loads the same module with node
+and binds it to 127.0.0.1. Streams become ACTIVE after 50 ms (instead of 500) to keep tests quick.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[2]
+_SCRIPT = """
+const kinesalite = require(process.argv[1]);
+const server = kinesalite({createStreamMs: 50, deleteStreamMs: 50, updateStreamMs: 50, shardLimit: 50});
+server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log('listening'));
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Kinesalite:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.port = _free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Kinesalite:
+        node = shutil.which("node")
+        module = ROOT / "node_modules" / "kinesalite"
+        if node is None or not module.exists():
+            raise RuntimeError("kinesalite needs node and `npm install` (node_modules/kinesalite)")
+        log = open(self.workdir / "kinesalite.log", "wb")
+        self.proc = subprocess.Popen([node, "-e", _SCRIPT, str(module), str(self.port)], stdout=log, stderr=log)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"kinesalite exited: {(self.workdir / 'kinesalite.log').read_text()}") from None
+                time.sleep(0.05)
+        raise TimeoutError("kinesalite did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(5)
+
+    @staticmethod
+    def aws_env() -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+    def client(self):
+        return boto3.client(
+            "kinesis",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def create_stream(self, shards: int, name: str | None = None) -> str:
+        name = name or f"s-{uuid.uuid4().hex[:10]}"
+        client = self.client()
+        client.create_stream(StreamName=name, ShardCount=shards)
+        self.wait_active(name)
+        return name
+
+    def wait_active(self, name: str, timeout: float = 10) -> None:
+        client = self.client()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE":
+                return
+            time.sleep(0.03)
+        raise TimeoutError(f"stream {name} not ACTIVE")
+
+
+if __name__ == "__main__":  # manual check: python tests/stream/stream_kinesalite.py
+    k = Kinesalite(Path(os.environ.get("TMPDIR", "/tmp"))).start()
+    print(k.endpoint, k.create_stream(2))
+    k.stop()
