@@ -1,0 +1,146 @@
+"""Build canonical Executions from FIX fields: side, quantity, price, dates, commission, fees.
+
+Conventions (docs/fix.md has the full list):
+- Side(54): 1 buy, 2 sell, 3 buy minus -> buy, 4 sell plus -> sell, 5 sell short and 6 sell short
+  exempt -> sell_short; a buy with PositionEffect(77)=C (close) -> buy_to_cover. Others reject.
+- Commission(12) by CommType(13): 3 or absent absolute, 1 per unit (x quantity), 2 percent (of
+  gross), 6 points per contract (x quantity x multiplier). Others reject.
+- fees = sum of MiscFeeAmt(137) in NoMiscFees(136); gross = GrossTradeAmt(381) when given, else
+  quantity x price x multiplier; net = NetMoney(118) / AllocNetMoney(154) when given, else empty.
+- trade date = TradeDate(75), else the date of TransactTime(60) (UTC).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from recon.fix.instrument import InstrumentResolver, ResolvedInstrument
+from recon.fix.values import (
+    NormalizeError,
+    date_of,
+    dec,
+    decimal_of,
+    need,
+    opt_date,
+    opt_dec,
+    opt_timestamp,
+)
+from recon.model import Execution
+
+SOURCE = "dropcopy"
+_SIDES = {"1": "buy", "2": "sell", "3": "buy", "4": "sell", "5": "sell_short", "6": "sell_short"}
+_ZERO = Decimal(0)
+
+
+def side_of(fields: dict) -> str:
+    code = fields.get("54")
+    side = _SIDES.get(code or "")
+    if side is None:
+        raise NormalizeError("missing required Side(54)" if not code else f"unknown Side(54)={code!r}")
+    if side == "buy" and fields.get("77") == "C":
+        return "buy_to_cover"
+    return side
+
+
+def commission_of(fields: dict, qty: Decimal, gross: Decimal, multiplier: Decimal) -> Decimal:
+    text = fields.get("12")
+    if not text:
+        return _ZERO
+    amount = decimal_of(text, "12")
+    kind = fields.get("13") or "3"
+    if kind == "3":
+        return amount
+    if kind == "1":
+        return amount * qty
+    if kind == "2":
+        return amount * gross / 100
+    if kind == "6":
+        return amount * qty * multiplier
+    raise NormalizeError(f"unsupported CommType(13)={kind!r} (supported: 1 per unit, 2 percent, 3 absolute, 6 points)")
+
+
+def fees_of(fields: dict) -> Decimal:
+    entries = fields.get("136[]")
+    if not entries:
+        return _ZERO
+    total = _ZERO
+    for entry in entries:
+        text = entry.get("137")
+        if text:
+            total += decimal_of(text, "137")
+    return total
+
+
+class Booker:
+    """Holds the broker name and the instrument resolver; builds Executions."""
+
+    def __init__(self, broker: str, master=None):
+        self.broker = broker
+        self.resolver = InstrumentResolver(master)
+
+    def fill(self, f: dict, exec_id: str, file: str, line: int) -> Execution:
+        """An ExecutionReport's fill: LastQty(32) at LastPx(31)."""
+        inst = self.resolver.resolve(f)
+        qty = dec(f, "32")
+        if qty <= 0:
+            raise NormalizeError(f"LastQty(32) must be > 0, got {f['32']!r}")
+        price = dec(f, "31")
+        return self.execution(
+            f, f, inst, record_id=exec_id, kind="fill", account=need(f, "1"), qty=qty, price=price,
+            file=file, line=line, order_id=f.get("37") or None, group_id=None, net_tag="118",
+        )
+
+    def execution(
+        self, top: dict, part: dict, inst: ResolvedInstrument, *, record_id: str, kind: str, account: str,
+        qty: Decimal, price: Decimal, file: str, line: int, order_id: str | None, group_id: str | None,
+        net_tag: str, gross_tag: str | None = "381", side_fields: dict | None = None,
+    ) -> Execution:
+        """Common assembly. `top` holds message-level tags, `part` the side/allocation entry's."""
+        transact = opt_timestamp(top, "60")
+        trade_text = top.get("75")
+        if trade_text:
+            trade_date = date_of(trade_text, "75")
+        elif transact is not None:
+            trade_date = transact.date()
+        else:
+            raise NormalizeError("missing TradeDate(75) and TransactTime(60): no trade date")
+        gross = opt_dec(part, gross_tag) if gross_tag else None
+        if gross is None:
+            gross = qty * price * inst.multiplier
+        extra = {}
+        cl_ord_id = part.get("11") or top.get("11")
+        if cl_ord_id:
+            extra["cl_ord_id"] = cl_ord_id
+        return Execution(
+            source=SOURCE,
+            record_id=record_id,
+            account=account,
+            instrument_id=inst.instrument_id,
+            asset_class=inst.asset_class,
+            side=side_of(side_fields if side_fields is not None else top),
+            quantity=qty,
+            price=price,
+            trade_date=trade_date,
+            broker=self.broker,
+            record_kind=kind,
+            symbol=inst.symbol,
+            mic=inst.mic,
+            isin=inst.isin,
+            cusip=inst.cusip,
+            sedol=inst.sedol,
+            multiplier=inst.multiplier,
+            gross=gross,
+            commission=commission_of(part, qty, gross, inst.multiplier),
+            fees=fees_of(part),
+            net=opt_dec(part, net_tag),
+            currency=top.get("15") or inst.currency or "USD",
+            settle_date=opt_date(top, "64"),
+            transact_time=transact,
+            order_id=order_id,
+            group_id=group_id,
+            exec_type=top.get("150") or top.get("20"),
+            ref_id=top.get("19") or None,
+            file=file,
+            line=line,
+            extra=extra,
+        )

@@ -1,0 +1,172 @@
+"""Find FIX messages in a byte buffer and verify their BodyLength (9) and CheckSum (10).
+
+A buffer is a file (or a Kinesis record): raw SOH-delimited messages, '|'-delimited log lines,
+log lines with a timestamp prefix ("20261127-14:30:01.123 : 8=FIX.4.4|9=..."), zero-padded
+BodyLength ("9=0000202"). Everything that is not a well-framed message becomes a `Framed` item
+with an error (garbage between messages, junk before "8=", truncated message, wrong BodyLength,
+bad CheckSum) so the caller can write a reject and carry on with the next message.
+
+simplefix verifies neither BodyLength nor CheckSum and gets stuck on junk; this scanner works on
+the whole buffer with bytes.find, so the cost is per message, not per byte in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+SOH = 0x01
+PIPE = 0x7C
+# '|' logs show SOH as '|': checksums were computed over SOH, so each '|' adds 0x7C - 0x01 too much.
+_PIPE_EXCESS = PIPE - SOH
+_BEGIN = b"8=FIX"
+# A log line may start with a timestamp (QuickFIX: "20261127-14:30:01.123 : ", ISO with T or space).
+_TIMESTAMP_PREFIX = re.compile(rb"\s*\d{4}-?\d{2}-?\d{2}[-T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?(?:\s|:|$)[^=\x01]*$")
+_RAW_LIMIT = 2000  # longest raw text kept on a garbage reject (the line number locates the rest)
+
+
+@dataclass(slots=True)
+class Framed:
+    """One message (text from "8=" up to, not including, "10=") or one error found while scanning.
+
+    `text` keeps the message's own delimiter; `delim` is "\\x01" or "|". On error, `error` holds the
+    reject reason and `raw` the offending bytes as text.
+    """
+
+    line: int
+    text: str | None = None
+    delim: str = "\x01"
+    error: str | None = None
+    raw: str | None = None
+
+
+def _decode(b: bytes) -> str:
+    try:
+        return b.decode()
+    except UnicodeDecodeError:
+        return b.decode("latin-1")
+
+
+def _show(b: bytes) -> str:
+    return _decode(b[:_RAW_LIMIT]).replace("\x01", "|")
+
+
+def _garbage(chunk: bytes, first_line: int) -> Iterator[Framed]:
+    """One reject per non-blank line of text that is not part of any message."""
+    for offset, text in enumerate(chunk.split(b"\n")):
+        if text.strip():
+            yield Framed(first_line + offset, error=f"garbage between messages: {_show(text.strip())!r}",
+                         raw=_show(text))
+
+
+def scan(buf: bytes, first_line: int = 1) -> Iterator[Framed]:
+    """Yield every message and every framing error in `buf`, in order. `first_line` numbers line 1."""
+    pos = 0
+    line = first_line  # line number at `pos`
+    n = len(buf)
+    count = buf.count
+    while pos < n:
+        start = find_begin(buf, pos)
+        if start < 0:
+            yield from _garbage(buf[pos:], line)
+            return
+        if start > pos:
+            between = buf[pos:start]
+            nl = between.rfind(b"\n")
+            if nl >= 0:
+                yield from _garbage(between[:nl], line)
+                line += between.count(b"\n")
+            prefix = between[nl + 1 :]
+            if prefix.strip() and not _TIMESTAMP_PREFIX.match(prefix):
+                yield Framed(line, error=f"junk before 8= on the message's line: {_show(prefix)!r}",
+                             raw=_show(prefix))
+        item, end = _frame(buf, start, line)
+        yield item
+        line += count(b"\n", start, end)
+        pos = end
+
+
+def find_begin(buf: bytes, pos: int, end: int | None = None) -> int:
+    """Index of the next "8=FIX" that starts a field (not the tail of e.g. "58=FIX..."), or -1."""
+    end = len(buf) if end is None else end
+    while True:
+        k = buf.find(_BEGIN, pos, end)
+        if k <= 0 or not (0x30 <= buf[k - 1] <= 0x39):
+            return k
+        pos = k + 1
+
+
+def _next_begin(buf: bytes, start: int) -> int:
+    nxt = find_begin(buf, start + 5)
+    return len(buf) if nxt < 0 else nxt
+
+
+def _frame(buf: bytes, start: int, line: int) -> tuple[Framed, int]:
+    """Frame the message starting at `start`; return it (or its error) and where scanning resumes."""
+    # The delimiter is whatever ends BeginString: SOH on the wire, '|' in most logs.
+    i = start + 5
+    limit = min(len(buf), start + 32)
+    while i < limit and buf[i] not in (SOH, PIPE, 0x0A):
+        i += 1
+    if i >= limit or buf[i] == 0x0A:
+        end = _next_begin(buf, start)
+        return Framed(line, error="truncated message: BeginString(8) not followed by a delimiter",
+                      raw=_show(buf[start:end])), end
+    d = buf[i]
+    dch = b"\x01" if d == SOH else b"|"
+    # BodyLength must be the second field.
+    if buf[i + 1 : i + 3] != b"9=":
+        end = _next_begin(buf, start)
+        return Framed(line, error="missing BodyLength(9) as second field", raw=_show(buf[start:end])), end
+    j = buf.find(dch, i + 3, i + 24)
+    if j < 0:
+        end = _next_begin(buf, start)
+        return Framed(line, error="truncated message: BodyLength(9) not terminated",
+                      raw=_show(buf[start:end])), end
+    length_text = buf[i + 3 : j]
+    if not length_text.isdigit():
+        end = _next_begin(buf, start)
+        return Framed(line, error=f"BodyLength(9) not a number: {_show(length_text)!r}",
+                      raw=_show(buf[start:end])), end
+    declared = int(length_text)
+    body_start = j + 1
+    cs = body_start + declared  # where "10=" must begin
+    if buf[cs - 1 : cs + 3] == dch + b"10=" and cs > body_start:
+        checksum_at = cs
+    else:
+        # Where does the message really end? The first "<delim>10=" before the next "8=FIX".
+        nxt = _next_begin(buf, start)
+        k = buf.find(dch + b"10=", body_start - 1, nxt)
+        if k < 0:
+            what = "end of input" if nxt == len(buf) else "next message"
+            return Framed(line, error=f"truncated message: no CheckSum(10) before {what}",
+                          raw=_show(buf[start:nxt])), nxt
+        checksum_at = k + 1
+        actual = checksum_at - body_start
+        end = _checksum_end(buf, checksum_at, dch)
+        return Framed(line, error=f"BodyLength mismatch: 9={_show(length_text)}, actual {actual}",
+                      raw=_show(buf[start:end])), end
+    end = _checksum_end(buf, checksum_at, dch)
+    value = buf[checksum_at + 3 : checksum_at + 6]
+    after = buf[checksum_at + 6 : checksum_at + 7]
+    if not (len(value) == 3 and value.isdigit() and after in (dch, b"", b"\n", b"\r")):
+        return Framed(line, error=f"CheckSum(10) malformed: {_show(buf[checksum_at:end])!r}",
+                      raw=_show(buf[start:end])), end
+    body = buf[start:checksum_at]
+    total = sum(body)
+    if d == PIPE:
+        total -= _PIPE_EXCESS * body.count(b"|")
+    computed = total % 256
+    if computed != int(value):
+        return Framed(line, error=f"CheckSum mismatch: 10={value.decode()}, computed {computed:03d}",
+                      raw=_show(buf[start:end])), end
+    return Framed(line, text=_decode(body), delim=chr(d)), end
+
+
+def _checksum_end(buf: bytes, checksum_at: int, dch: bytes) -> int:
+    """Index just past "10=NNN<delim>" (or the end of its line when the delimiter is missing)."""
+    e = buf.find(dch, checksum_at)
+    nl = buf.find(b"\n", checksum_at)
+    candidates = [x for x in (e + 1 if e >= 0 else -1, nl) if x >= 0]
+    return min(candidates) if candidates else len(buf)

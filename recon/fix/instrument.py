@@ -1,0 +1,131 @@
+"""Which instrument a FIX message names, resolved through the instrument master.
+
+Precedence (first that applies):
+  167=OPT             -> OCC symbol: Symbol(55) when it is one, else built from Symbol(55) as root +
+                         MaturityDate(541) (or an 8-digit MaturityMonthYear(200)) + PutOrCall(201) +
+                         StrikePrice(202)
+  167=FUT             -> future code: Symbol(55)
+  167=FOR/FXSPOT/...  -> FX pair: Symbol(55), e.g. "EUR/USD"
+  SecurityID(48)      -> by SecurityIDSource(22): 1 CUSIP, 2 SEDOL, 4 ISIN, 8 exchange symbol
+  Symbol(55)          -> ticker, with SecurityExchange(207) or else LastMkt(30) as MIC
+An identifier the master does not know keeps a stable id "<TYPE>:<value>" (the master's rule).
+Results are cached per distinct identifying fields: a day's file names few instruments many times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from recon.fix.values import NormalizeError
+from recon.instruments import Instrument, InstrumentMaster, normalize_occ
+
+_ID_SOURCES = {"1": "cusip", "2": "sedol", "4": "isin", "8": "ticker"}
+_FX_TYPES = {"FOR", "FXSPOT", "FXFWD", "FXNDF", "FXSWAP"}
+_BOND_TYPES = {"CORP", "GOVT", "TBOND", "TNOTE", "TBILL", "MUNI", "AGNCY", "CB", "EUCORP", "EUSOV"}
+_ASSET_BY_TYPE = {"OPT": "option", "FUT": "future", "ETF": "etf", "CS": "equity", "PS": "equity"}
+_KEY_TAGS = ("55", "48", "22", "167", "207", "30", "541", "200", "201", "202")
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedInstrument:
+    instrument_id: str
+    asset_class: str
+    symbol: str | None
+    mic: str | None
+    isin: str | None
+    cusip: str | None
+    sedol: str | None
+    multiplier: Decimal
+    currency: str | None  # the master's currency, used when the message has no Currency(15)
+
+
+class InstrumentResolver:
+    def __init__(self, master: InstrumentMaster | None = None):
+        self.master = master if master is not None else InstrumentMaster([])
+        self._cache: dict[tuple, ResolvedInstrument] = {}
+
+    def resolve(self, fields: dict) -> ResolvedInstrument:
+        key = tuple(fields.get(t) for t in _KEY_TAGS)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._resolve(fields)
+            if len(self._cache) < 100_000:
+                self._cache[key] = hit
+        return hit
+
+    def _resolve(self, fields: dict) -> ResolvedInstrument:
+        symbol = fields.get("55") or None
+        mic = fields.get("207") or fields.get("30") or None
+        sec_type = (fields.get("167") or "").upper()
+        ids: dict[str, str] = {}
+        if sec_type == "OPT":
+            id_type, value = "occ", _occ_symbol(fields, symbol)
+        elif sec_type == "FUT":
+            id_type, value = "future", _need_symbol(symbol, "future code")
+        elif sec_type in _FX_TYPES:
+            id_type, value = "fx_pair", _need_symbol(symbol, "FX pair")
+        elif fields.get("48"):
+            source = fields.get("22")
+            id_type = _ID_SOURCES.get(source or "")
+            if id_type is None:
+                if not symbol:
+                    raise NormalizeError(f"unsupported SecurityIDSource(22)={source!r} for SecurityID(48)")
+                id_type, value = "ticker", symbol  # the symbol still names it
+            else:
+                value = fields["48"]
+                if id_type != "ticker":
+                    ids[id_type] = value
+        elif symbol:
+            id_type, value = "ticker", symbol
+        else:
+            raise NormalizeError("missing instrument: no Symbol(55) and no SecurityID(48)")
+        instrument_id, inst = self.master.resolve(id_type, value, mic if id_type == "ticker" else None)
+        return _resolved(instrument_id, inst, sec_type, symbol, mic, ids)
+
+
+def _need_symbol(symbol: str | None, what: str) -> str:
+    if not symbol:
+        raise NormalizeError(f"missing Symbol(55) ({what})")
+    return symbol
+
+
+def _occ_symbol(fields: dict, symbol: str | None) -> str:
+    """Symbol(55) if it is a full OCC symbol, else root + expiry + C/P + strike from the tags."""
+    if symbol and len(symbol.replace(" ", "")) >= 16 and symbol.replace(" ", "")[-9] in "CP":
+        return normalize_occ(symbol)
+    expiry = fields.get("541") or fields.get("200") or ""
+    put_call = {"0": "P", "1": "C"}.get(fields.get("201") or "")
+    strike = fields.get("202")
+    if not (symbol and len(expiry) == 8 and expiry.isdigit() and put_call and strike):
+        raise NormalizeError(
+            "option without an OCC symbol: need Symbol(55) as OCC symbol, or Symbol(55) root with "
+            "MaturityDate(541) YYYYMMDD, PutOrCall(201) and StrikePrice(202)"
+        )
+    try:
+        strike_units = int(Decimal(strike) * 1000)
+    except ArithmeticError:
+        raise NormalizeError(f"unparseable number StrikePrice(202)={strike!r}") from None
+    return symbol.ljust(6) + expiry[2:] + put_call + f"{strike_units:08d}"
+
+
+def _resolved(
+    instrument_id: str, inst: Instrument | None, sec_type: str, symbol: str | None, mic: str | None,
+    ids: dict[str, str],
+) -> ResolvedInstrument:
+    if inst is not None:
+        return ResolvedInstrument(
+            instrument_id, inst.asset_class, symbol or inst.symbol, mic or inst.mic,
+            ids.get("isin") or inst.isin, ids.get("cusip") or inst.cusip, ids.get("sedol") or inst.sedol,
+            inst.multiplier, inst.currency,
+        )
+    if sec_type in _FX_TYPES:
+        asset = "fx"
+    elif sec_type in _BOND_TYPES:
+        asset = "bond"
+    else:
+        asset = _ASSET_BY_TYPE.get(sec_type, "equity")
+    multiplier = Decimal(100) if asset == "option" else Decimal(1)  # US listed options; master overrides
+    return ResolvedInstrument(
+        instrument_id, asset, symbol, mic, ids.get("isin"), ids.get("cusip"), ids.get("sedol"), multiplier, None
+    )
