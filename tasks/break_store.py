@@ -7,12 +7,14 @@ one 'seen' event per break for the new run. A corrected input closes the break i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse
 from tasks.match import NEW_YORK
+from tasks.results import persist_results
 
 ALLOCATION_CUTOFF = time(19, 0)  # ET, on trade date (T+1 allocations)
 AFFIRMATION_CUTOFF = time(21, 0)  # ET, on trade date (T+1 affirmation)
@@ -51,6 +53,10 @@ def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now
     return {e["event"]: e["n"] for e in events}
 
 
-@task(name="publish-breaks")
-def publish_breaks_task(trade_date: date, recon: str, run_id: str, warehouse: str | None = None) -> dict:
-    return publish_breaks(get_warehouse(warehouse), trade_date, recon, run_id)
+@task(name="publish-breaks", cache_policy=NO_CACHE)
+def publish_breaks_task(trade_date: date, recon: str, run_id: str, warehouse_ref: str | None = None) -> dict:
+    """Merge the run's breaks into the store and keep its matches and record outcomes."""
+    wh = get_warehouse(warehouse_ref)
+    events = publish_breaks(wh, trade_date, recon, run_id)
+    persist_results(wh, trade_date, recon, run_id)
+    return events

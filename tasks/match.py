@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse
+from blocks.warehouse import Warehouse, get_warehouse, sql_file
 from tasks.tolerances import load_rules, tolerances_table
 
 # Order matters: matching passes first, then break pairings, then what is left.
@@ -94,11 +95,15 @@ def match_summary(wh: Warehouse) -> dict:
 
 
 def _sql(name: str) -> str:
-    from blocks.warehouse import sql_file
-
     return sql_file(name)
 
 
-@task(name="match", retries=1, retry_delay_seconds=5)
-def match_task(warehouse: Warehouse, trade_date: date, recon: str = "broker", brokers=None, accounts=None) -> dict:
-    return match_day(warehouse, trade_date, recon, brokers, accounts)
+@task(name="match", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def match_task(
+    trade_date: date,
+    recon: str = "broker",
+    brokers: list[str] | None = None,
+    accounts: list[str] | None = None,
+    warehouse_ref: str | None = None,
+) -> dict:
+    return match_day(get_warehouse(warehouse_ref), trade_date, recon, brokers, accounts)
