@@ -1,0 +1,168 @@
+"""Ingestion steps: instrument master and source files -> warehouse tables.
+
+Plain functions carry the logic; the @task wrappers at the bottom only add orchestration options.
+A file is ingested in one transaction: land raw rows, replace the file's canonical rows and rejects
+(so re-ingesting a file is idempotent), record its control totals, and check that every data row
+ended in exactly one of executions / rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import task
+
+from blocks.warehouse import Warehouse
+from recon.instruments import MASTER_COLUMNS, InstrumentMaster
+from recon.mapping.compile_sql import compile_mapping
+from recon.mapping.load import SourceFile, land_raw, read_source_file
+from recon.mapping.spec import MappingSpec, load_mapping
+from recon.model import QTY, Reject, Source, rejects_to_arrow
+
+CONTROL_CLASS = "control total"  # reason class of file-level rejects (not counted as rows)
+
+
+def ensure_tables(warehouse: Warehouse) -> None:
+    warehouse.run_file("01_tables.sql")
+
+
+def _transaction(warehouse: Warehouse):
+    """Hold the warehouse's lock for the whole file so concurrent tasks cannot interleave."""
+    return getattr(warehouse, "_lock", None) or nullcontext()
+
+
+def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
+    """Replace the `instruments` and `instrument_ids` tables with the master in `path`."""
+    master = InstrumentMaster.from_csv(path)
+    ensure_tables(warehouse)
+    instruments = list(master.instruments.values())
+    columns = {c: [getattr(i, c) for i in instruments] for c in MASTER_COLUMNS}
+    columns["multiplier"] = [Decimal(m).quantize(Decimal(1).scaleb(-QTY[1])) for m in columns["multiplier"]]
+    types = {c: pa.string() for c in MASTER_COLUMNS} | {"multiplier": pa.decimal128(*QTY)}
+    table = pa.table(columns, schema=pa.schema([(c, types[c]) for c in MASTER_COLUMNS]))
+    ids = pa.Table.from_pylist(
+        master.to_rows(),
+        schema=pa.schema([("id_type", pa.string()), ("id_value", pa.string()), ("instrument_id", pa.string())]),
+    )
+    with _transaction(warehouse):
+        warehouse.execute("BEGIN TRANSACTION")
+        try:
+            warehouse.load_arrow("instruments", table, replace=True)
+            warehouse.load_arrow("instrument_ids", ids, replace=True)
+            warehouse.execute("COMMIT")
+        except BaseException:
+            warehouse.execute("ROLLBACK")
+            raise
+    return table.num_rows
+
+
+def ingest_file(
+    warehouse: Warehouse,
+    path: str | Path,
+    mapping_name_or_path: str | Path,
+    broker: str | None = None,
+    trade_date: str | date | None = None,
+    run_id: str | None = None,
+) -> dict:
+    """Land one file through its mapping; return its control totals (also stored in control_totals).
+
+    broker: for broker files the broker's name (default: the mapping's name); for internal files a
+    fallback when a row's broker column is empty.
+    """
+    spec = load_mapping(mapping_name_or_path)
+    source = read_source_file(path, spec)
+    broker = broker or (spec.name if spec.source == Source.BROKER else None)
+    ensure_tables(warehouse)
+    with _transaction(warehouse):
+        warehouse.execute("BEGIN TRANSACTION")
+        try:
+            totals = _ingest_in_transaction(warehouse, spec, source, broker, trade_date, run_id)
+            warehouse.execute("COMMIT")
+        except BaseException:
+            warehouse.execute("ROLLBACK")
+            raise
+    return totals
+
+
+def _ingest_in_transaction(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
+    params = {"file": source.file_key, "broker": broker}
+    land_raw(warehouse, spec, source)
+    for table in ("executions", "rejects", "control_totals"):
+        warehouse.execute(f"DELETE FROM {table} WHERE file = :file", params)
+    compiled = compile_mapping(spec, source.header, source.raw_columns)
+    warehouse.execute(compiled.executions_sql, params)
+    warehouse.execute(compiled.rejects_sql, params)
+    extra = source.malformed + source.file_errors
+    if extra:
+        warehouse.load_arrow("rejects", rejects_to_arrow(extra))
+    totals = _control_totals(warehouse, spec, source, broker, trade_date, run_id)
+    _store_totals(warehouse, totals)
+    return totals
+
+
+def _control_totals(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
+    params = {"file": source.file_key}
+    canonical = warehouse.scalar("SELECT COUNT(*) FROM executions WHERE file = :file", params) or 0
+    by_class = {
+        r["reason_class"]: int(r["n"])
+        for r in warehouse.fetch_rows(
+            "SELECT SPLIT_PART(reason, ':', 1) AS reason_class, COUNT(*) AS n FROM rejects "
+            "WHERE file = :file GROUP BY SPLIT_PART(reason, ':', 1) ORDER BY 1",
+            params,
+        )
+    }
+    file_errors = by_class.pop(CONTROL_CLASS, 0)
+    rejected = sum(by_class.values())
+    if canonical + rejected != source.rows_read:
+        raise RuntimeError(
+            f"{source.path}: control totals do not add up: read {source.rows_read}, canonical {canonical}, "
+            f"rejected {rejected} (mapping {spec.name}); nothing was committed"
+        )
+    return {
+        "run_id": run_id,
+        "trade_date": str(trade_date) if trade_date else None,
+        "source": spec.source,
+        "mapping": spec.name,
+        "broker": broker,
+        "file": source.file_key,
+        "rows_read": source.rows_read,
+        "canonical": int(canonical),
+        "rejected": rejected,
+        "rejected_by_reason": by_class,
+        "trailer_count": source.trailer.count,
+        "trailer_status": source.trailer.status,
+        "file_errors": file_errors,
+    }
+
+
+def _store_totals(warehouse, totals: dict) -> None:
+    row = dict(totals)
+    row["rejected_by_reason"] = json.dumps(totals["rejected_by_reason"], sort_keys=True)
+    row["trade_date"] = date.fromisoformat(totals["trade_date"]) if totals["trade_date"] else None
+    row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
+    schema = pa.schema(
+        [
+            ("run_id", pa.string()), ("trade_date", pa.date32()), ("source", pa.string()),
+            ("mapping", pa.string()), ("broker", pa.string()), ("file", pa.string()),
+            ("rows_read", pa.int64()), ("canonical", pa.int64()), ("rejected", pa.int64()),
+            ("rejected_by_reason", pa.string()), ("trailer_count", pa.int64()),
+            ("trailer_status", pa.string()), ("file_errors", pa.int64()), ("ingested_at", pa.timestamp("us")),
+        ]
+    )
+    warehouse.load_arrow("control_totals", pa.Table.from_pylist([row], schema=schema))
+
+
+def ingest_rejects(warehouse: Warehouse, rejects: list[Reject]) -> int:
+    """Append rejects produced outside SQL (e.g. by the FIX parser)."""
+    return warehouse.load_arrow("rejects", rejects_to_arrow(rejects)) if rejects else 0
+
+
+# ---- Prefect tasks ------------------------------------------------------------------------------
+
+load_instruments_task = task(load_instruments, name="load-instruments", retries=1, retry_delay_seconds=5)
+ingest_file_task = task(ingest_file, name="ingest-file", retries=1, retry_delay_seconds=5)
