@@ -95,7 +95,8 @@ class ServiceNowEmulator:
     def start(self) -> ServiceNowEmulator:
         self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="servicenow-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="servicenow-emulator",
+                                        daemon=True)  # fmt: skip
         self._thread.start()
         return self
 

@@ -15,7 +15,7 @@ _OPERATORS = [
     "ISNOTEMPTY", "ISEMPTY", "STARTSWITH", "ENDSWITH", "NOTLIKE", "LIKE", "NOT IN", "IN",
     "!=", ">=", "<=", "=", ">", "<",
 ]  # fmt: skip
-_FIELD = re.compile(r"^[a-z_][a-z0-9_.]*", re.IGNORECASE)
+_FIELD = re.compile(r"^[a-z_][a-z0-9_.]*")  # field names are lower case: LIKE etc. end them
 
 
 class QueryError(ValueError):
