@@ -80,7 +80,7 @@ class ServiceNowEmulator:
         self.tokens: dict[str, tuple[str, datetime]] = {}  # access token -> (user_name, expiry)
         self.refresh_tokens: dict[str, tuple[str, str]] = {}  # refresh token -> (user_name, client_id)
         self.requests: list[dict] = []
-        self._faults: list[tuple[int, int | None, bool]] = []
+        self._faults: list[tuple[int, int | None, bool, str | None]] = []
         self._next_number = 10001
         self._lock = threading.RLock()
         self._server = None
@@ -116,11 +116,18 @@ class ServiceNowEmulator:
 
     # ---- test controls ------------------------------------------------------------------------
     def fail_next(self, count: int, status: int = 503, retry_after: int | None = None,
-                  after_processing: bool = False) -> None:  # fmt: skip
-        """The next `count` requests answer `status`; after_processing=True runs them first (the
-        write happens, the client sees an error: a response lost between ServiceNow and us)."""
+                  after_processing: bool = False, method: str | None = None) -> None:  # fmt: skip
+        """The next `count` requests (of `method`, if given) answer `status`; after_processing=True runs
+        them first (the write happens, the client sees an error: a response lost on the way back)."""
         with self._lock:
-            self._faults.extend([(status, retry_after, after_processing)] * count)
+            self._faults.extend([(status, retry_after, after_processing, method)] * count)
+
+    def _take_fault(self, method: str) -> tuple | None:
+        with self._lock:
+            for i, fault in enumerate(self._faults):
+                if fault[3] in (None, method):
+                    return self._faults.pop(i)
+        return None
 
     def add_user(self, user_name: str, password: str, name: str | None = None) -> str:
         self.passwords[user_name] = password
@@ -228,14 +235,13 @@ class ServiceNowEmulator:
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
-        with self._lock:
-            fault = self._faults.pop(0) if self._faults else None
+        fault = self._take_fault(request.method)
         if fault:
-            status, retry_after, after_processing = fault
+            status, retry_after, after_processing, _ = fault
             if after_processing:
                 self._dispatch(request)
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-            message = "Too many requests" if status == 429 else "Service Unavailable"
+            message = {429: "Too many requests", 504: "Gateway Timeout"}.get(status, "Service Unavailable")
             return _error(status, message, "Injected by the emulator", headers)
         return self._dispatch(request)
 
