@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS record_outcomes (
     file        VARCHAR,
     line        BIGINT,
     outcome     VARCHAR NOT NULL,   -- matched | break
-    link_id     VARCHAR NOT NULL,   -- the match_id, or the link the break was built from
+    result_id   VARCHAR NOT NULL,   -- the match_id or the break_id
     result_type VARCHAR NOT NULL,   -- match type or break type
     run_id      VARCHAR
 );

@@ -53,7 +53,8 @@ SELECT s.*,
 FROM w_link_summary s;
 
 CREATE OR REPLACE TABLE w_matches AS
-SELECT link_id AS match_id, pass AS match_type, internal_ids, broker_ids, broker,
+SELECT MD5(:recon || '|' || pass || '|' || COALESCE(broker, '') || '|' || internal_ids || '|' || broker_ids) AS match_id,
+       link_id, pass AS match_type, internal_ids, broker_ids, broker,
        COALESCE(l_account, r_account) AS account, instrument_id, COALESCE(l_side, r_side) AS side,
        trade_date, nl, nr, l_qty AS internal_quantity, r_qty AS broker_quantity,
        l_price AS internal_price, r_price AS broker_price,
@@ -67,7 +68,7 @@ SELECT
     MD5(:recon || '|' || break_type || '|' || COALESCE(broker, '') || '|' || COALESCE(l_account, r_account, '')
         || '|' || COALESCE(instrument_id, '') || '|' || COALESCE(l_side, r_side, '') || '|'
         || CAST(trade_date AS VARCHAR) || '|' || internal_ids || '|' || broker_ids) AS break_id,
-    break_type, :recon AS recon, broker,
+    link_id, break_type, :recon AS recon, broker,
     COALESCE(l_account, r_account) AS account, instrument_id, asset_class,
     COALESCE(l_side, r_side) AS side, trade_date, currency, internal_ids, broker_ids,
     l_qty AS internal_quantity, r_qty AS broker_quantity, l_price AS internal_price, r_price AS broker_price,
