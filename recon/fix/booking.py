@@ -12,24 +12,24 @@ Conventions (docs/fix.md has the full list):
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from recon.fix.instrument import InstrumentResolver, ResolvedInstrument
-from recon.fix.values import (
-    NormalizeError,
-    date_of,
-    dec,
-    decimal_of,
-    need,
-    opt_date,
-    opt_dec,
-    opt_timestamp,
-)
+from recon.fix.values import NormalizeError, date_of, dec, decimal_of, need, timestamp_of
 from recon.model import Execution
 
 SOURCE = "dropcopy"
 _SIDES = {"1": "buy", "2": "sell", "3": "buy", "4": "sell", "5": "sell_short", "6": "sell_short"}
 _ZERO = Decimal(0)
+_FIELD_ORDER = (
+    "source", "record_id", "account", "instrument_id", "asset_class", "side", "quantity", "price",
+    "trade_date", "broker", "record_kind", "symbol", "mic", "isin", "cusip", "sedol", "multiplier",
+    "gross", "commission", "fees", "net", "accrued", "currency", "settle_date", "transact_time",
+    "order_id", "group_id", "exec_type", "ref_id", "version", "file", "line", "extra",
+)
+if tuple(f.name for f in dataclasses.fields(Execution)) != _FIELD_ORDER:
+    raise ImportError("recon.model.Execution fields changed: update booking._FIELD_ORDER and Booker.execution")
 
 
 def side_of(fields: dict) -> str:
@@ -96,51 +96,32 @@ class Booker:
         net_tag: str, gross_tag: str | None = "381", side_fields: dict | None = None,
     ) -> Execution:
         """Common assembly. `top` holds message-level tags, `part` the side/allocation entry's."""
-        transact = opt_timestamp(top, "60")
-        trade_text = top.get("75")
-        if trade_text:
-            trade_date = date_of(trade_text, "75")
+        g = top.get
+        text = g("60")
+        transact = timestamp_of(text, "60") if text else None
+        text = g("75")
+        if text:
+            trade_date = date_of(text, "75")
         elif transact is not None:
             trade_date = transact.date()
         else:
             raise NormalizeError("missing TradeDate(75) and TransactTime(60): no trade date")
-        gross = opt_dec(part, gross_tag) if gross_tag else None
-        if gross is None:
-            gross = qty * price * inst.multiplier
-        extra = {}
-        cl_ord_id = part.get("11") or top.get("11")
-        if cl_ord_id:
-            extra["cl_ord_id"] = cl_ord_id
+        text = g("64")
+        settle_date = date_of(text, "64") if text else None
+        text = part.get(gross_tag) if gross_tag else None
+        gross = decimal_of(text, gross_tag) if text else qty * price * inst.multiplier
+        text = part.get(net_tag)
+        net = decimal_of(text, net_tag) if text else None
+        commission = commission_of(part, qty, gross, inst.multiplier) if part.get("12") else _ZERO
+        fees = fees_of(part) if "136[]" in part else _ZERO
+        cl_ord_id = part.get("11") or g("11")
+        extra = {"cl_ord_id": cl_ord_id} if cl_ord_id else {}
+        # Positional (half the cost of keywords on the hot path); _FIELD_ORDER guards the order.
         return Execution(
-            source=SOURCE,
-            record_id=record_id,
-            account=account,
-            instrument_id=inst.instrument_id,
-            asset_class=inst.asset_class,
-            side=side_of(side_fields if side_fields is not None else top),
-            quantity=qty,
-            price=price,
-            trade_date=trade_date,
-            broker=self.broker,
-            record_kind=kind,
-            symbol=inst.symbol,
-            mic=inst.mic,
-            isin=inst.isin,
-            cusip=inst.cusip,
-            sedol=inst.sedol,
-            multiplier=inst.multiplier,
-            gross=gross,
-            commission=commission_of(part, qty, gross, inst.multiplier),
-            fees=fees_of(part),
-            net=opt_dec(part, net_tag),
-            currency=top.get("15") or inst.currency or "USD",
-            settle_date=opt_date(top, "64"),
-            transact_time=transact,
-            order_id=order_id,
-            group_id=group_id,
-            exec_type=top.get("150") or top.get("20"),
-            ref_id=top.get("19") or None,
-            file=file,
-            line=line,
-            extra=extra,
+            SOURCE, record_id, account, inst.instrument_id, inst.asset_class,
+            side_of(side_fields if side_fields is not None else top), qty, price, trade_date,
+            self.broker, kind, inst.symbol, inst.mic, inst.isin, inst.cusip, inst.sedol,
+            inst.multiplier, gross, commission, fees, net, None, g("15") or inst.currency or "USD",
+            settle_date, transact, order_id, group_id, g("150") or g("20"), g("19") or None, 1,
+            file, line, extra,
         )

@@ -11,6 +11,7 @@ busted count correction/bust messages applied; voided counts booking messages la
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -71,7 +72,16 @@ def ingest(
 
     One call is one batch for the lifecycle; pass the same `book` to keep state across batches.
     """
-    normalizer = normalizer or Normalizer(broker, master)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small acyclic objects: generational GC passes cost ~30% and free nothing
+    try:
+        return _ingest(records, normalizer or Normalizer(broker, master), book)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _ingest(records: Iterable[tuple[bytes, str, int]], normalizer: Normalizer, book: FixBook | None) -> ParseResult:
     book = book if book is not None else FixBook()
     book.begin_batch()
     rejects: list[Reject] = []

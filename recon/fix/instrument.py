@@ -24,7 +24,6 @@ _ID_SOURCES = {"1": "cusip", "2": "sedol", "4": "isin", "8": "ticker"}
 _FX_TYPES = {"FOR", "FXSPOT", "FXFWD", "FXNDF", "FXSWAP"}
 _BOND_TYPES = {"CORP", "GOVT", "TBOND", "TNOTE", "TBILL", "MUNI", "AGNCY", "CB", "EUCORP", "EUSOV"}
 _ASSET_BY_TYPE = {"OPT": "option", "FUT": "future", "ETF": "etf", "CS": "equity", "PS": "equity"}
-_KEY_TAGS = ("55", "48", "22", "167", "207", "30", "541", "200", "201", "202")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,10 @@ class InstrumentResolver:
         self._cache: dict[tuple, ResolvedInstrument] = {}
 
     def resolve(self, fields: dict) -> ResolvedInstrument:
-        key = tuple(fields.get(t) for t in _KEY_TAGS)
+        g = fields.get
+        key = (g("55"), g("48"), g("22"), g("167"), g("207"), g("30"))
+        if key[3] == "OPT":
+            key += (g("541"), g("200"), g("201"), g("202"))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._resolve(fields)

@@ -65,25 +65,20 @@ def opt_date(fields: dict, tag: str) -> date | None:
 
 def timestamp_of(text: str, tag: str) -> datetime:
     """FIX UTCTimestamp: YYYYMMDD-HH:MM:SS[.s{1,9}] -> naive UTC datetime (sub-microseconds cut)."""
+    n = len(text)
     if (
-        len(text) < 17
+        n < 17
+        or n > 27
         or text[8] != "-"
         or text[11] != ":"
         or text[14] != ":"
-        or not (text[:8] + text[9:11] + text[12:14] + text[15:17]).isdigit()
+        or not text[:8].isdigit()
+        or (n > 17 and (text[17] != "." or not text[18:].isdigit()))
     ):
         raise NormalizeError(f"unparseable timestamp {tag_name(tag)}={text!r} (expected YYYYMMDD-HH:MM:SS[.sss])")
-    micro = 0
-    if len(text) > 17:
-        frac = text[18:]
-        if text[17] != "." or not frac.isdigit() or len(frac) > 9:
-            raise NormalizeError(f"unparseable timestamp {tag_name(tag)}={text!r} (bad fraction)")
-        micro = int(frac[:6].ljust(6, "0"))
     try:
-        return datetime(
-            int(text[:4]), int(text[4:6]), int(text[6:8]),
-            int(text[9:11]), int(text[12:14]), int(text[15:17]), micro,
-        )
+        # The shape is checked above; fromisoformat (C) does the digits and ranges.
+        return datetime.fromisoformat(f"{text[:8]}T{text[9:]}")
     except ValueError:
         raise NormalizeError(f"unparseable timestamp {tag_name(tag)}={text!r} (out of range)") from None
 
