@@ -76,6 +76,8 @@ def build_break(b: DayBuilder, d: Draft, btype: str) -> None:
         return
     else:
         raise ValueError(f"unknown break type {btype}")
+    if broker:
+        broker = [br]  # the mismatch branches build a new broker row
     d.internal.extend(internal)
     d.broker_rows.extend(broker)
     d.breaks.append((btype, internal, broker, extra))
