@@ -1,11 +1,12 @@
 """Which instrument a FIX message names, resolved through the instrument master.
 
 Precedence (first that applies):
-  167=OPT             -> OCC symbol: Symbol(55) when it is one, else built from Symbol(55) as root +
-                         MaturityDate(541) (or an 8-digit MaturityMonthYear(200)) + PutOrCall(201) +
-                         StrikePrice(202)
-  167=FUT             -> future code: Symbol(55)
-  167=FOR/FXSPOT/...  -> FX pair: Symbol(55), e.g. "EUR/USD"
+  167=OPT             -> OCC symbol: SecurityID(48) or Symbol(55) when it is one, else built from
+                         Symbol(55) as root + MaturityDate(541) (or an 8-digit MaturityMonthYear(200))
+                         + PutOrCall(201) + StrikePrice(202)
+  167=FUT             -> future code: Symbol(55), else SecurityID(48)
+  167=FOR/FXSPOT/...  -> FX pair: SecurityID(48) when 22=8 (e.g. "EURUSD-20261201" for a forward),
+                         else Symbol(55) without its slash ("EUR/USD" -> "EURUSD")
   SecurityID(48)      -> by SecurityIDSource(22): 1 CUSIP, 2 SEDOL, 4 ISIN, 8 exchange symbol
   Symbol(55)          -> ticker, with SecurityExchange(207) or else LastMkt(30) as MIC
 An identifier the master does not know keeps a stable id "<TYPE>:<value>" (the master's rule).
@@ -58,15 +59,18 @@ class InstrumentResolver:
 
     def _resolve(self, fields: dict) -> ResolvedInstrument:
         symbol = fields.get("55") or None
+        if symbol == "[N/A]":  # FIX's "no symbol" placeholder (bonds quoted by ISIN/CUSIP)
+            symbol = None
         mic = fields.get("207") or fields.get("30") or None
         sec_type = (fields.get("167") or "").upper()
         ids: dict[str, str] = {}
         if sec_type == "OPT":
             id_type, value = "occ", _occ_symbol(fields, symbol)
         elif sec_type == "FUT":
-            id_type, value = "future", _need_symbol(symbol, "future code")
+            id_type, value = "future", _need_symbol(symbol or fields.get("48"), "future code")
         elif sec_type in _FX_TYPES:
-            id_type, value = "fx_pair", _need_symbol(symbol, "FX pair")
+            pair = fields.get("48") if fields.get("22") == "8" else None
+            id_type, value = "fx_pair", pair or _need_symbol(symbol, "FX pair").replace("/", "")
         elif fields.get("48"):
             source = fields.get("22")
             id_type = _ID_SOURCES.get(source or "")
@@ -93,9 +97,10 @@ def _need_symbol(symbol: str | None, what: str) -> str:
 
 
 def _occ_symbol(fields: dict, symbol: str | None) -> str:
-    """Symbol(55) if it is a full OCC symbol, else root + expiry + C/P + strike from the tags."""
-    if symbol and len(symbol.replace(" ", "")) >= 16 and symbol.replace(" ", "")[-9] in "CP":
-        return normalize_occ(symbol)
+    """SecurityID(48)/Symbol(55) if a full OCC symbol, else root + expiry + C/P + strike from the tags."""
+    for candidate in (fields.get("48"), symbol):
+        if candidate and _looks_occ(candidate):
+            return normalize_occ(candidate)
     expiry = fields.get("541") or fields.get("200") or ""
     put_call = {"0": "P", "1": "C"}.get(fields.get("201") or "")
     strike = fields.get("202")
@@ -109,6 +114,11 @@ def _occ_symbol(fields: dict, symbol: str | None) -> str:
     except ArithmeticError:
         raise NormalizeError(f"unparseable number StrikePrice(202)={strike!r}") from None
     return symbol.ljust(6) + expiry[2:] + put_call + f"{strike_units:08d}"
+
+
+def _looks_occ(text: str) -> bool:
+    s = text.replace(" ", "")
+    return len(s) >= 16 and s[-9] in "CP" and s[-8:].isdigit() and s[-15:-9].isdigit()
 
 
 def _resolved(
