@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pyarrow as pa
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse
+from blocks.warehouse import Warehouse, get_warehouse
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
 from recon.mapping.compile_sql import compile_mapping
+from recon.mapping.inputs import plan_inputs
 from recon.mapping.load import SourceFile, land_raw, read_source_file
 from recon.mapping.spec import MappingSpec, load_mapping
-from recon.model import QTY, Reject, Source, rejects_to_arrow
+from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
 
 CONTROL_CLASS = "control total"  # reason class of file-level rejects (not counted as rows)
 
@@ -162,7 +164,97 @@ def ingest_rejects(warehouse: Warehouse, rejects: list[Reject]) -> int:
     return warehouse.load_arrow("rejects", rejects_to_arrow(rejects)) if rejects else 0
 
 
-# ---- Prefect tasks ------------------------------------------------------------------------------
+def ingest_dropcopy(
+    warehouse: Warehouse,
+    paths: list[str],
+    broker: str,
+    instruments: str | None = None,
+    trade_date: str | date | None = None,
+    run_id: str | None = None,
+) -> list[dict]:
+    """A broker's FIX drop-copy files (parsed by tasks.fix_ingest) -> executions + rejects.
 
-load_instruments_task = task(load_instruments, name="load-instruments", retries=1, retry_delay_seconds=5)
-ingest_file_task = task(ingest_file, name="ingest-file", retries=1, retry_delay_seconds=5)
+    The files form one lifecycle batch (a correction in one file reaches a fill in another), so
+    they are replaced together. Returns one control-totals dict per file.
+    """
+    from tasks.fix_ingest import parse_fix_files
+
+    keys = [str(Path(p).resolve()) for p in paths]
+    master = InstrumentMaster.from_csv(instruments) if instruments else None
+    executions, rejects, fix_totals = parse_fix_files(keys, broker, master)
+    ensure_tables(warehouse)
+    out = []
+    with _transaction(warehouse):
+        warehouse.execute("BEGIN TRANSACTION")
+        try:
+            for key in keys:
+                for table in ("executions", "rejects", "control_totals"):
+                    warehouse.execute(f"DELETE FROM {table} WHERE file = :file", {"file": key})
+            warehouse.load_arrow("executions", executions_to_arrow(executions))
+            ingest_rejects(warehouse, rejects)
+            for key in keys:
+                t = fix_totals.get(key, {})
+                by_class: dict[str, int] = {}
+                for r in rejects:
+                    if r.file == key:
+                        cls = r.reason.split(":", 1)[0]
+                        by_class[cls] = by_class.get(cls, 0) + 1
+                totals = {
+                    "run_id": run_id, "trade_date": str(trade_date) if trade_date else None,
+                    "source": Source.DROPCOPY.value, "mapping": "fix", "broker": broker, "file": key,
+                    "rows_read": t.get("read", 0), "canonical": t.get("executions", 0),
+                    "rejected": t.get("rejected", 0), "rejected_by_reason": by_class,
+                    "trailer_count": None, "trailer_status": "none", "file_errors": 0,
+                }
+                _store_totals(warehouse, totals)
+                out.append(totals | {"fix": t})
+            warehouse.execute("COMMIT")
+        except BaseException:
+            warehouse.execute("ROLLBACK")
+            raise
+    return out
+
+
+# ---- Prefect tasks ------------------------------------------------------------------------------
+# Tasks take a small warehouse reference (a saved block name, or None for the embedded DuckDB)
+# and return small JSON, so they run the same under Prefect and as Step Functions tasks.
+
+
+@task(name="plan-ingest-inputs", cache_policy=NO_CACHE)
+def plan_inputs_task(
+    day_dir: str | None = None,
+    instruments: str | None = None,
+    internal: list[str] | None = None,
+    brokers: list[str] | None = None,
+    dropcopy: list[str] | None = None,
+) -> dict:
+    return plan_inputs(day_dir, instruments, internal, brokers, dropcopy).to_json()
+
+
+@task(name="load-instruments", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def load_instruments_task(plan: dict, warehouse_ref: str | None = None) -> int:
+    if not plan.get("instruments"):
+        return 0  # files then resolve only against a master loaded earlier (or become <TYPE>:<value>)
+    return load_instruments(get_warehouse(warehouse_ref), plan["instruments"])
+
+
+@task(name="ingest-files", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def ingest_files_task(
+    plan: dict, trade_date: str | None = None, run_id: str | None = None, warehouse_ref: str | None = None
+) -> list[dict]:
+    """Every CSV input of the plan, one transaction per file (re-runs replace, never duplicate)."""
+    wh = get_warehouse(warehouse_ref)
+    return [
+        ingest_file(wh, f["path"], f["mapping"], f.get("broker"), trade_date, run_id) for f in plan["files"]
+    ]
+
+
+@task(name="ingest-dropcopy", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def ingest_dropcopy_task(
+    plan: dict, trade_date: str | None = None, run_id: str | None = None, warehouse_ref: str | None = None
+) -> list[dict]:
+    wh = get_warehouse(warehouse_ref)
+    out: list[dict] = []
+    for broker, paths in sorted(plan.get("dropcopy", {}).items()):
+        out += ingest_dropcopy(wh, paths, broker, plan.get("instruments"), trade_date, run_id)
+    return out
