@@ -6,7 +6,7 @@ import logging
 import os
 
 import pytest
-from stream_fix_acceptor import Acceptor
+from stream_fix_acceptor import AcceptorProcess
 from stream_kinesalite import Kinesalite
 
 
@@ -18,7 +18,7 @@ def _recon_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def acceptor(tmp_path):
-    acc = Acceptor(tmp_path / "quickfix").start()
+    acc = AcceptorProcess(tmp_path / "quickfix")
     yield acc
     acc.stop()
 

@@ -1,5 +1,7 @@
 """A real QuickFIX acceptor (quickfix-py wheel) playing the prime broker's drop-copy side.
 
+QuickFIX's SocketAcceptor.stop() segfaults now and then when a Python application is attached,
+so the acceptor runs in a child process (AcceptorProcess) and the test calls it through a pipe.
 The test drives it: send ExecutionReports / TradeCaptureReports, force a disconnect, refuse logons
 for a while (so messages sent meanwhile queue in QuickFIX's FileStore), and inspect what it
 received from us (ResendRequests, Heartbeats answering TestRequests).
@@ -7,6 +9,7 @@ received from us (ResendRequests, Heartbeats answering TestRequests).
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import sys
 import threading
@@ -185,7 +188,70 @@ class Acceptor:
         self.send(msg)
         return report_id
 
+    def admin_in(self) -> list[str]:
+        return list(self.app.admin_in)
+
+    def app_out(self) -> list[str]:
+        return list(self.app.app_out)
+
+    def set_refuse_logon(self, refuse: bool) -> None:
+        self.app.refuse_logon = refuse
+
     def test_request(self, test_req_id: str) -> None:
         msg = fix44.TestRequest()
         msg.setField(fix.TestReqID(test_req_id))
         self.send(msg)
+
+
+def _serve(conn, workdir: Path) -> None:
+    acceptor = Acceptor(workdir).start()
+    conn.send(acceptor.port)
+    while True:
+        name, args, kwargs = conn.recv()
+        if name == "stop":
+            conn.send(("ok", None))
+            acceptor.stop()
+            return
+        try:
+            conn.send(("ok", getattr(acceptor, name)(*args, **kwargs)))
+        except Exception as exc:  # returned to the test, which raises it
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class AcceptorProcess:
+    """The Acceptor in a child process; every public Acceptor method is callable on this proxy."""
+
+    def __init__(self, workdir: Path):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child, workdir), daemon=True)
+        self._proc.start()
+        if not self._conn.poll(30):
+            raise TimeoutError("QuickFIX acceptor process did not start")
+        self.port: int = self._conn.recv()
+        self._lock = threading.Lock()
+
+    def _call(self, name: str, *args, **kwargs):
+        with self._lock:
+            self._conn.send((name, args, kwargs))
+            if not self._conn.poll(30):
+                raise TimeoutError(f"acceptor did not answer {name}")
+            status, value = self._conn.recv()
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._call(name, *args, **kwargs)
+
+    def stop(self) -> None:
+        try:
+            self._call("stop")
+        except (TimeoutError, EOFError, OSError):
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(5)
