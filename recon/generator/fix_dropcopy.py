@@ -26,9 +26,15 @@ SENDER = {"northbridge": "NBPRIME", "castlerock": "CASTLEROCK", "meridian": "MER
 TARGET = "FUNDDC"
 
 
-def encode(header: Iterable[tuple[int, str]], body: Iterable[tuple[int, str]], begin: str = "FIX.4.4") -> bytes:
-    """8, 9 and 10 computed here; header and body fields in the order given (as simplefix does)."""
-    payload = "".join(f"{t}={v}{SOH}" for t, v in (*header, *body)).encode()
+def fields(pairs: Iterable[tuple[int, str]]) -> str:
+    """Tag=value pairs as SOH-terminated FIX text."""
+    return "".join(f"{t}={v}{SOH}" for t, v in pairs)
+
+
+def encode(header: str, body: str, begin: str = "FIX.4.4") -> bytes:
+    """header and body are SOH-terminated field text (see fields()); 8, 9 and 10 are computed here,
+    in the order simplefix writes them."""
+    payload = (header + body).encode()
     msg = f"8={begin}{SOH}9={len(payload)}{SOH}".encode() + payload
     return msg + b"10=%03d\x01" % (sum(msg) % 256)
 
@@ -63,7 +69,7 @@ class DropCopyWriter:
         self.prefix = broker[:2].upper()
         offset = datetime.combine(trade_date, datetime.min.time().replace(hour=12))
         self.utc_offset = offset.replace(tzinfo=ZoneInfo("America/New_York")).utcoffset()
-        self.events: list[tuple[datetime, int, list, int]] = []  # (sending, order, body, dup_of)
+        self.events: list[tuple[datetime, int, str, int]] = []  # (sending, order, body, dup_of)
         self.exec_seq = 0
         self.order_seq = 0
         self.effective: dict[str, str | None] = {}
@@ -76,7 +82,7 @@ class DropCopyWriter:
         self.exec_seq += 1
         return f"{self.prefix}E{self.trade_date:%y%m%d}{self.exec_seq:08d}"
 
-    def _emit(self, when: datetime, body: list, dup_of: int = -1) -> int:
+    def _emit(self, when: datetime, body: str, dup_of: int = -1) -> int:
         self.events.append((when - self.utc_offset, len(self.events), body, dup_of))
         return len(self.events) - 1
 
@@ -86,30 +92,32 @@ class DropCopyWriter:
         self.order_seq += 1
         first = fills[0]
         order_qty = sum(f["qty"] for f in fills)
-        static = [(37, f"{self.prefix}O{self.order_seq:09d}"), (11, first["order_id"])]
-        tail_static = [(1, first["account"]), *instrument_fields(inst), (54, SIDE_CODES[first["side"]])]
+        static = fields([(37, f"{self.prefix}O{self.order_seq:09d}"), (11, first["order_id"])])
+        tail = [(1, first["account"]), *instrument_fields(inst), (54, SIDE_CODES[first["side"]])]
         if first["side"] == "buy_to_cover":
-            tail_static.append((77, "C"))
-        tail_static.append((38, str(order_qty)))
-        dates = [(15, inst.currency), (75, f"{self.trade_date:%Y%m%d}"), (64, f"{settle:%Y%m%d}")]
+            tail.append((77, "C"))  # PositionEffect Close: FIX has no buy-to-cover side
+        tail_static = fields([*tail, (38, str(order_qty))])
+        dates = fields([(15, inst.currency), (75, f"{self.trade_date:%Y%m%d}"), (64, f"{settle:%Y%m%d}")])
         state = {"cum": 0, "notional": 0}
 
         def report(exec_type: str, exec_id: str, when: datetime, last_qty: int, last_px: int,
-                   ref: str | None = None) -> list:
+                   ref: str | None = None) -> str:
             cum, notional = state["cum"], state["notional"]
             leaves = max(0, order_qty - cum)
-            status = {"0": "0", "I": "2" if leaves == 0 else ("1" if cum else "0")}.get(
-                exec_type, "2" if leaves == 0 else "1")
+            if exec_type == "0":
+                status = "0"
+            elif exec_type == "I" and not cum:
+                status = "0"
+            else:
+                status = "2" if leaves == 0 else "1"
             avg = fmt_px(div_round_half_up(notional, cum), 2) if cum else "0"
-            body = [*static, (17, exec_id)]
-            if ref:
-                body.append((19, ref))
-            body += [(150, exec_type), (39, status), *tail_static, (32, str(last_qty)), (31, fmt_px(last_px, 2)),
-                     (151, str(leaves)), (14, str(cum)), (6, avg), *dates, (60, _ts(when - self.utc_offset))]
-            return body
+            ref_s = f"19={ref}{SOH}" if ref else ""
+            return (f"{static}17={exec_id}{SOH}{ref_s}150={exec_type}{SOH}39={status}{SOH}{tail_static}"
+                    f"32={last_qty}{SOH}31={fmt_px(last_px, 2)}{SOH}151={leaves}{SOH}14={cum}{SOH}6={avg}{SOH}"
+                    f"{dates}60={_ts(when - self.utc_offset)}{SOH}")
 
         def latency(t: datetime) -> datetime:
-            return t + timedelta(microseconds=rng.randint(20_000, 900_000))
+            return t + timedelta(microseconds=20_000 + int(rng.random() * 880_000))
 
         if rng.random() < 0.3:
             self.non_booking += 1
@@ -152,7 +160,7 @@ class DropCopyWriter:
                 idx = self._emit(latency(when), report("F", exec_id, when, q, px))
                 if r > 0.98:  # resent after a reconnect: PossDup, same ExecID and MsgSeqNum
                     self.possdup += 1
-                    self._emit(when + timedelta(minutes=rng.randint(5, 90)), [], dup_of=idx)
+                    self._emit(when + timedelta(minutes=rng.randint(5, 90)), "", dup_of=idx)
             self.effective[exec_id] = f["row"]["record_id"] if f["row"] is not None else None
         if rng.random() < 0.1:
             self.non_booking += 1
@@ -165,16 +173,17 @@ class DropCopyWriter:
         sent_of: dict[int, str] = {}
         out = []
         seq = 0
+        sender = SENDER[self.broker]
         for i in order:
             sending, _, body, dup_of = self.events[i]
             if dup_of >= 0:  # a resend repeats the original's body and sequence number
                 body = self.events[dup_of][2]
-                header = [(35, "8"), (49, SENDER[self.broker]), (56, TARGET), (34, str(seq_of[dup_of])),
-                          (43, "Y"), (52, _ts(sending)), (122, sent_of[dup_of])]
+                header = (f"35=8{SOH}49={sender}{SOH}56={TARGET}{SOH}34={seq_of[dup_of]}{SOH}43=Y{SOH}"
+                          f"52={_ts(sending)}{SOH}122={sent_of[dup_of]}{SOH}")
             else:
                 seq += 1
                 seq_of[i], sent_of[i] = seq, _ts(sending)
-                header = [(35, "8"), (49, SENDER[self.broker]), (56, TARGET), (34, str(seq)), (52, sent_of[i])]
+                header = f"35=8{SOH}49={sender}{SOH}56={TARGET}{SOH}34={seq}{SOH}52={sent_of[i]}{SOH}"
             msg = encode(header, body)
             out.append(msg if soh else msg.replace(b"\x01", b"|"))
         return out

@@ -9,8 +9,10 @@ against everything booked so far, then assigns record ids.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 
 from recon.generator.economics import (
     accrued_cents,
@@ -77,7 +79,12 @@ class DayBuilder:
         if not self.by_class:
             raise ValueError(f"brokers {brokers} cover no asset class")
         self.classes = list(self.by_class)
-        self.class_weights = [CLASS_WEIGHTS[c] for c in self.classes]
+        # one weighted draw per trade: cumulative weights over all instruments, cached choices per class
+        self.insts = [i for c in self.classes for i in self.by_class[c]]
+        self.inst_cum = list(accumulate(CLASS_WEIGHTS[i.asset_class] / len(self.by_class[i.asset_class])
+                                        for i in self.insts))
+        self._accounts = {c: [a.code for a in ACCOUNTS if c in a.asset_classes] for c in self.classes}
+        self._brokers = {c: [x for x in brokers if c in BROKER_SCHEDULES[x]] for c in self.classes}
         self.settle = {i.idx: settle_date(i.asset_class, trade_date, i) for i in universe}
         self.session_start = datetime.combine(trade_date, SESSION_OPEN)
         # (account, instrument, side, qty) -> price or tuple of prices, per side of the match
@@ -86,14 +93,13 @@ class DayBuilder:
 
     # --- drawing -------------------------------------------------------------------------
     def draw_instrument(self) -> InstSpec:
-        cls = self.rng.choices(self.classes, self.class_weights)[0]
-        return self.rng.choice(self.by_class[cls])
+        return self.insts[bisect(self.inst_cum, self.rng.random() * self.inst_cum[-1])]
 
     def accounts_for(self, inst: InstSpec) -> list[str]:
-        return [a.code for a in ACCOUNTS if inst.asset_class in a.asset_classes]
+        return self._accounts[inst.asset_class]
 
     def broker_for(self, inst: InstSpec) -> str:
-        return self.rng.choice([b for b in self.brokers if inst.asset_class in BROKER_SCHEDULES[b]])
+        return self.rng.choice(self._brokers[inst.asset_class])
 
     def draw_side(self, inst: InstSpec) -> str:
         r = self.rng.random()
@@ -106,7 +112,7 @@ class DayBuilder:
         rng = self.rng
         inst = inst or self.draw_instrument()
         self.order_seq += 1
-        book_dt = exec_dt + timedelta(seconds=rng.randint(60, 2700))
+        book_dt = exec_dt + timedelta(seconds=60 + int(rng.random() * 2640))
         d = Draft(inst=inst, account=account or rng.choice(self.accounts_for(inst)), broker=self.broker_for(inst),
                   side=side or self.draw_side(inst), qty=draw_quantity(rng, inst), px=draw_price(rng, inst),
                   exec_dt=exec_dt, book_dt=book_dt, order_id=f"ORD-{self.trade_date:%Y%m%d}-{self.order_seq:07d}")
