@@ -16,8 +16,8 @@ import json
 import logging
 from datetime import datetime
 
-from prefect import task
-from prefect.cache_policies import NONE as NO_CACHE
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from blocks.servicenow import STATE_CLOSED, STATE_ON_HOLD, STATE_RESOLVED, ServiceNow
 from blocks.warehouse import Warehouse
@@ -140,7 +140,11 @@ def sync_incident_states_task(warehouse_ref: str | None = None, servicenow_ref: 
 
     servicenow = ServiceNow.load(servicenow_ref) if servicenow_ref else ServiceNow()
     try:
-        return sync_incident_states(get_warehouse(warehouse_ref), servicenow)
+        counts = sync_incident_states(get_warehouse(warehouse_ref), servicenow)
+        get_run_logger().info("incident sync: %s", counts)
+        return counts
     except ServiceNowError as exc:
-        log.warning("incident sync skipped: %s", exc)
+        get_run_logger().warning("incident sync skipped: %s", exc)
         return {"error": str(exc)}
+    finally:
+        servicenow.close()

@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
-from prefect import task
-from prefect.cache_policies import NONE as NO_CACHE
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from blocks.servicenow import (
     STATE_CLOSED,
@@ -267,7 +267,9 @@ def enqueue_incident_changes_task(run_id: str, warehouse_ref: str | None = None,
                                   prefect_run_url: str | None = None) -> int:  # fmt: skip
     from blocks.warehouse import get_warehouse
 
-    return enqueue_incident_changes(get_warehouse(warehouse_ref), run_id, report_url, prefect_run_url)
+    added = enqueue_incident_changes(get_warehouse(warehouse_ref), run_id, report_url, prefect_run_url)
+    get_run_logger().info("run %s: %d incident change(s) queued", run_id, added)
+    return added
 
 
 @task(name="deliver-incident-outbox", cache_policy=NO_CACHE, timeout_seconds=900)
@@ -275,4 +277,10 @@ def deliver_outbox_task(warehouse_ref: str | None = None, servicenow_ref: str | 
                         max_batch: int = 500) -> dict[str, int]:  # fmt: skip
     from blocks.warehouse import get_warehouse
 
-    return deliver_outbox(get_warehouse(warehouse_ref), _servicenow(servicenow_ref), max_batch=max_batch)
+    servicenow = _servicenow(servicenow_ref)
+    try:
+        counts = deliver_outbox(get_warehouse(warehouse_ref), servicenow, max_batch=max_batch)
+        get_run_logger().info("incident outbox: %s", counts)
+        return counts
+    finally:
+        servicenow.close()
