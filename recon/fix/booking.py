@@ -121,7 +121,7 @@ class Booker:
             SOURCE, record_id, account, inst.instrument_id, inst.asset_class,
             side_of(side_fields if side_fields is not None else top), qty, price, trade_date,
             self.broker, kind, inst.symbol, inst.mic, inst.isin, inst.cusip, inst.sedol,
-            inst.multiplier, gross, commission, fees, net, None, g("15") or inst.currency or "USD",
+            inst.multiplier, gross, commission, fees, net, None, part.get("15") or g("15") or inst.currency or "USD",
             settle_date, transact, order_id, group_id, g("150") or g("20"), g("19") or None, 1,
             file, line, extra,
         )

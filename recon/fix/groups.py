@@ -15,57 +15,61 @@ def _g(delim: int, members: set[int], nested: dict[int, GroupSpec] | None = None
     return str(delim), frozenset(str(m) for m in members | {delim} | set(nested)), {str(k): v for k, v in nested.items()}
 
 
-# Components shared by several messages.
+# Members follow the FIX 4.4 dictionary (QuickFIX's FIX44.xml; tests/fix checks them against it),
+# plus the FIX 4.2 extras of AllocationInstruction's groups.
 _PARTY_SUBIDS = _g(523, {803})
-PARTIES = _g(448, {447, 452, 802}, {802: _PARTY_SUBIDS})  # NoPartyIDs 453
-NESTED_PARTIES = _g(524, {525, 538, 804}, {804: _g(545, {805})})  # NoNestedPartyIDs 539
-NESTED2_PARTIES = _g(757, {758, 759, 806}, {806: _g(760, {807})})  # NoNested2PartyIDs 756
+PARTIES = _g(448, {447, 452}, {802: _PARTY_SUBIDS})  # NoPartyIDs 453
+NESTED_PARTIES = _g(524, {525, 538}, {804: _g(545, {805})})  # NoNestedPartyIDs 539
+NESTED2_PARTIES = _g(757, {758, 759}, {806: _g(760, {807})})  # NoNested2PartyIDs 756
 MISC_FEES = _g(137, {138, 139, 891})  # NoMiscFees 136
 CONTRA_BROKERS = _g(375, {337, 437, 438, 655})  # NoContraBrokers 382
 SECURITY_ALT_IDS = _g(455, {456})  # NoSecurityAltID 454
 STIPULATIONS = _g(233, {234})  # NoStipulations 232
 CONT_AMTS = _g(519, {520, 521})  # NoContAmts 518
 EVENTS = _g(865, {866, 867, 868})  # NoEvents 864
-TRD_REG_TIMESTAMPS = _g(769, {770, 771, 1033, 1034, 1035})  # NoTrdRegTimestamps 768
+TRD_REG_TIMESTAMPS = _g(769, {770, 771})  # NoTrdRegTimestamps 768
+POS_AMT = _g(707, {708})  # NoPosAmt 753
 CLEARING_INSTRUCTIONS = _g(577, set())  # NoClearingInstructions 576
-SIDE_TRD_REG_TS = _g(1012, {1013, 1014})  # NoSideTrdRegTS 1016
 CAPACITIES = _g(528, {529, 863})  # NoCapacities 862
-DLVY_INST = _g(165, {787, 781}, {781: _g(782, {783, 784}, {801: _g(785, {786})})})  # NoDlvyInst 85
-_COMMON = {453: PARTIES, 454: SECURITY_ALT_IDS, 136: MISC_FEES, 232: STIPULATIONS, 864: EVENTS}
+INSTR_ATTRIB = _g(871, {872})  # NoInstrAttrib 870
+DLVY_INST = _g(165, {787}, {781: _g(782, {783, 784}, {801: _g(785, {786})})})  # NoDlvyInst 85
 
 # AllocationInstruction / AllocationReport: NoAllocs 78, NoOrders 73, NoExecs 124.
 ALLOCS = _g(
     79,
     {661, 573, 366, 80, 467, 81, 208, 209, 161, 360, 361, 12, 13, 479, 497, 153, 154, 119, 737, 120,
-     736, 155, 156, 742, 741, 635, 780, 172, 169, 170, 171, 1002, 989, 993, 1047, 992, 1052},
+     736, 155, 156, 742, 741, 780, 172, 169, 170, 171,
+     92, 76, 109, 159, 160},  # the last line: FIX 4.2 only
     {539: NESTED_PARTIES, 136: MISC_FEES, 576: CLEARING_INSTRUCTIONS, 85: DLVY_INST},
 )
-ORDERS = _g(11, {37, 198, 526, 66, 38, 799, 800, 1407}, {756: NESTED2_PARTIES})
-EXECS = _g(32, {17, 527, 31, 669, 29, 1003})
-# ExecutionReport (4.4) may carry NoAllocs with fewer members.
-ER_ALLOCS = _g(79, {661, 736, 467, 80}, {539: NESTED_PARTIES})
-# TradeCaptureReport sides (NoSides 552), 4.4.
+ORDERS = _g(11, {37, 198, 526, 66, 38, 799, 800, 105}, {756: NESTED2_PARTIES})
+EXECS = _g(32, {17, 527, 31, 669, 29})
+# TradeCaptureReport sides (NoSides 552): Account, commission, currency, gross/net are per side.
 AE_SIDE_ALLOCS = _g(79, {661, 736, 467, 80}, {756: NESTED2_PARTIES})
 AE_SIDES = _g(
     54,
-    {37, 198, 11, 526, 66, 1, 660, 581, 81, 575, 635, 578, 579, 376, 377, 582, 336, 625, 943, 12, 13,
-     479, 497, 528, 529, 1427, 1428, 1429, 1115, 1444, 483, 586, 119, 120, 155, 156, 77, 58, 354, 355,
-     752, 157, 230, 158, 159, 738, 920, 921, 922, 238, 237, 118, 40, 1009, 1005, 1006, 1007},
-    {453: PARTIES, 136: MISC_FEES, 518: CONT_AMTS, 576: CLEARING_INSTRUCTIONS, 1016: SIDE_TRD_REG_TS,
-     78: AE_SIDE_ALLOCS, 232: STIPULATIONS},
+    {37, 198, 11, 526, 66, 1, 660, 581, 81, 575, 578, 579, 821, 15, 376, 377, 528, 529, 582, 40, 18, 483,
+     336, 625, 943, 12, 13, 479, 497, 381, 157, 230, 158, 159, 738, 920, 921, 922, 238, 237, 118, 119,
+     120, 155, 156, 77, 58, 354, 355, 752, 825, 826, 591, 70},
+    {453: PARTIES, 576: CLEARING_INSTRUCTIONS, 518: CONT_AMTS, 232: STIPULATIONS, 136: MISC_FEES,
+     78: AE_SIDE_ALLOCS},
 )
 
 
-def _table(specific: dict[int, GroupSpec]) -> dict[str, GroupSpec]:
-    return {str(k): v for k, v in (_COMMON | specific).items()}
+def _table(groups: dict[int, GroupSpec]) -> dict[str, GroupSpec]:
+    return {str(k): v for k, v in groups.items()}
 
 
+_ALLOC_GROUPS = {73: ORDERS, 124: EXECS, 454: SECURITY_ALT_IDS, 864: EVENTS, 870: INSTR_ATTRIB,
+                 453: PARTIES, 232: STIPULATIONS, 78: ALLOCS}
 GROUPS: dict[str, dict[str, GroupSpec]] = {
-    "8": _table({382: CONTRA_BROKERS, 518: CONT_AMTS, 78: ER_ALLOCS}),
-    "AE": _table({552: AE_SIDES, 768: TRD_REG_TIMESTAMPS}),
-    "J": _table({78: ALLOCS, 73: ORDERS, 124: EXECS}),
-    "AS": _table({78: ALLOCS, 73: ORDERS, 124: EXECS}),
-    "AK": _table({73: ORDERS, 862: CAPACITIES, 85: DLVY_INST, 768: TRD_REG_TIMESTAMPS}),
+    "8": _table({453: PARTIES, 382: CONTRA_BROKERS, 454: SECURITY_ALT_IDS, 864: EVENTS, 232: STIPULATIONS,
+                 518: CONT_AMTS, 136: MISC_FEES}),
+    "AE": _table({454: SECURITY_ALT_IDS, 864: EVENTS, 753: POS_AMT, 768: TRD_REG_TIMESTAMPS, 552: AE_SIDES}),
+    "J": _table(_ALLOC_GROUPS),
+    "AS": _table(_ALLOC_GROUPS),
+    "AK": _table({453: PARTIES, 73: ORDERS, 768: TRD_REG_TIMESTAMPS, 454: SECURITY_ALT_IDS, 864: EVENTS,
+                  870: INSTR_ATTRIB, 862: CAPACITIES, 85: DLVY_INST, 232: STIPULATIONS, 136: MISC_FEES}),
 }
 EMPTY: dict[str, GroupSpec] = {}
 # Count tags that mean "multi-leg" or "underlyings": parsed, then refused by the normalizer.
