@@ -11,7 +11,7 @@ import typer
 
 from recon.cli.common import console, fail, table
 
-_COLUMNS = ["mapping", "broker", "file", "rows_read", "canonical", "rejected", "reasons", "trailer"]
+_COLUMNS = ["file", "mapping", "broker", "read", "canonical", "rejected", "reasons", "trailer"]
 
 
 def _row(t: dict) -> dict:
@@ -21,7 +21,7 @@ def _row(t: dict) -> dict:
         "mapping": t["mapping"],
         "broker": t["broker"] or "",
         "file": Path(t["file"]).name,
-        "rows_read": t["rows_read"],
+        "read": t["rows_read"],
         "canonical": t["canonical"],
         "rejected": t["rejected"],
         "reasons": reasons,

@@ -35,6 +35,13 @@ def wh(tmp_path: Path):
 
 
 @pytest.fixture()
+def master_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "instruments.csv"
+    path.write_text(INSTRUMENTS_CSV)
+    return path
+
+
+@pytest.fixture()
 def write(tmp_path: Path):
     """write('name.csv', text) -> Path; dedents nothing, so the text is the file byte for byte."""
 
