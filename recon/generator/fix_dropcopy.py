@@ -56,8 +56,9 @@ def instrument_fields(inst) -> list[tuple[int, str]]:
         return [(55, inst.future_code), (48, inst.future_code), (22, "8"), (167, "FUT")]
     if cls == "fx":
         pair = inst.fx_pair[:6]
-        return [(55, f"{pair[:3]}/{pair[3:]}"), (48, inst.fx_pair), (22, "8"),
-                (167, "FXFWD" if inst.value_date else "FXSPOT")]
+        # FIX 4.4 has one FX security type (FOR); SettlType tells spot (0) from a forward (6, on SettlDate)
+        return [(55, f"{pair[:3]}/{pair[3:]}"), (48, inst.fx_pair), (22, "8"), (167, "FOR"),
+                (63, "6" if inst.value_date else "0")]
     return [(55, "[N/A]"), (48, inst.isin), (22, "4"), (167, "TBOND" if inst.cusip.startswith("912") else "CORP")]
 
 
