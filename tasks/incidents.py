@@ -116,6 +116,26 @@ def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str 
     return int(added)
 
 
+def enqueue_manual_resolution(warehouse: Warehouse, break_id: str, event_id: str, close_code: str,
+                              close_notes: str, now: datetime | None = None) -> None:  # fmt: skip
+    """A person resolved or wrote off the break (CLI, approvals): resolve its incident with their code."""
+    ensure_outbox(warehouse)
+    now = now or _utcnow()
+    rows = warehouse.fetch_rows("SELECT * FROM breaks WHERE break_id = :b", {"b": break_id})
+    run_id = f"manual:{event_id}"
+    payload = {"break": {k: _jsonable(v) for k, v in rows[0].items()}, "run_id": run_id, "event": "manual",
+               "close_code": close_code, "close_notes": close_notes}  # fmt: skip
+    with _LOCK:
+        warehouse.execute(
+            "INSERT INTO incident_outbox (outbox_id, seq, break_id, run_id, op, event, payload, status, attempts,"
+            " created_at) SELECT :id, COALESCE((SELECT MAX(seq) FROM incident_outbox), 0) + 1, :b, :run_id,"
+            " 'resolve', 'manual', :payload, 'pending', 0, :now"
+            " WHERE NOT EXISTS (SELECT 1 FROM incident_outbox WHERE outbox_id = :id)",
+            {"id": _md5(break_id, run_id, "resolve"), "b": break_id, "run_id": run_id,
+             "payload": json.dumps(payload, sort_keys=True), "now": now},  # fmt: skip
+        )
+
+
 # ---- deliver ------------------------------------------------------------------------------------
 def _write_incident(servicenow: ServiceNow, row: dict, rounds: int = 3) -> dict:
     """One outbox row -> ServiceNow. A create that may or may not have happened (5xx, lost response)
@@ -136,8 +156,10 @@ def _write_once(servicenow: ServiceNow, row: dict) -> dict:
              "report_url": payload.get("report_url")}  # fmt: skip
     existing = servicenow.find_by_correlation_id(row["break_id"])
     if row["op"] == "resolve":
-        resolution = {"state": STATE_RESOLVED, "close_code": servicenow.resolve_close_code,
-                      "close_notes": f"Break cleared: no longer found by reconciliation run {run_id}."}  # fmt: skip
+        resolution = {"state": STATE_RESOLVED,
+                      "close_code": payload.get("close_code") or servicenow.resolve_close_code,
+                      "close_notes": payload.get("close_notes")
+                      or f"Break cleared: no longer found by reconciliation run {run_id}."}  # fmt: skip
         if existing is None:
             return servicenow.create({**servicenow.incident_fields(brk, **links), **resolution})
         if existing.get("state") in DONE_STATES:
