@@ -44,7 +44,7 @@ class Emitter:
     # --- the machine -----------------------------------------------------------------------
     def definition(self, graph: Graph) -> dict[str, Any]:
         states: dict[str, Any] = {}
-        out_start, out_states = self.output_states(graph.output, naming.OUTPUT, None)
+        out_start, out_states = self.output_states(graph.output, naming.OUTPUT, None, wrap=True)
         states.update(out_states)
         start, body = self.sequence(graph.steps, out_start, _Ctx(top=True))
         states.update(body)
@@ -111,7 +111,7 @@ class Emitter:
             start, states = self.sequence(branch, collect, _Ctx(top=False))
             states[collect] = {"Type": "Pass", "Parameters": {f"{i_}.$": f"$.r.{i_}" for i_ in ids}, "End": True}
             asl_branches.append({"StartAt": start, "States": states})
-            selector.update({f"{i_}.$": f"$[{i}].{i_}" for i_ in ids})
+            selector[f"b{i}.$"] = f"$[{i}]"  # "$[i]" alone: moto wraps "$[i].x" in a list
         state = {
             "Type": "Parallel", "Branches": asl_branches, "ResultSelector": selector, "ResultPath": "$.merge",
             "Next": merge,
@@ -119,7 +119,7 @@ class Emitter:
         merged = {
             "Type": "Pass",
             "Comment": "Fold the branches' results into $.r",
-            "Parameters": {"p.$": "$.p", "c.$": "$.c", "r.$": "States.JsonMerge($.r, $.merge, false)"},
+            "Parameters": {"p.$": "$.p", "c.$": "$.c", "r.$": _merge_expression(len(branches))},
             "Next": nxt,
         }
         return name, {name: self.catch(state, ctx), merge: merged}
@@ -238,12 +238,23 @@ class Emitter:
 
     # --- return values -----------------------------------------------------------------------
     def output_states(
-        self, output: Inputs | None, name: str, result_path: str | None, nxt: str | None = None
+        self, output: Inputs | None, name: str, result_path: str | None, nxt: str | None = None, wrap: bool = False
     ) -> tuple[str, dict[str, Any]]:
-        """A Pass producing a graph's return value; at result_path (or as the whole output)."""
+        """A Pass producing a graph's return value at result_path (or as the whole output).
+
+        wrap=True (the machine's output) gives {"value": <encoded result>}: an execution output is
+        always a JSON object, whatever the flow returns."""
         state: dict[str, Any] = {"Type": "Pass"}
         template = output.template if output else None
-        if isinstance(template, dict) and set(template) == {"$sym"}:
+        lone = isinstance(template, dict) and set(template) == {"$sym"}
+        if wrap:
+            if lone:
+                state["Parameters"] = {"value.$": output.symbols[template["$sym"]]}
+            elif output and output.symbols:
+                state["Parameters"] = {"value": output.payload()}
+            else:
+                state["Result"] = {"value": template}
+        elif lone:
             state["InputPath"] = output.symbols[template["$sym"]]
         elif output and output.symbols:
             state["Parameters"] = output.payload()
@@ -256,6 +267,14 @@ class Emitter:
         else:
             state["End"] = True
         return name, {name: state}
+
+
+def _merge_expression(branches: int) -> str:
+    """States.JsonMerge($.r, $.merge.b0, ...) nested: each branch exported only its own results."""
+    expression = "$.r"
+    for i in range(branches):
+        expression = f"States.JsonMerge({expression}, $.merge.b{i}, false)"
+    return expression
 
 
 def _units(steps: list[Step]) -> list[list[list[Step]]]:

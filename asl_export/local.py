@@ -163,7 +163,7 @@ class LocalStepFunctions:
 
     def result(self, execution_arn: str, described: dict[str, Any]) -> Any:
         if described["status"] == "SUCCEEDED":
-            return decode(json.loads(described.get("output") or "null"), self.store.load)
+            return decode(json.loads(described.get("output") or "{}").get("value"), self.store.load)
         state, error, cause = failure_of(self.history(execution_arn))
         raise ExecutionFailed(state, error or described.get("error"), cause or described.get("cause"), execution_arn)
 

@@ -28,23 +28,24 @@ class Symbol:
     """A value known only at run time. `key` names where it lives in the state data ("r.<id>",
     "p.<name>", "c.<name>", or a Map iteration's "item"); `node_id` is the producing step."""
 
-    __slots__ = ("_key", "_node_id", "_path", "_label")
+    __slots__ = ("_key", "_node_id", "_path", "_label", "_future")
 
-    def __init__(self, key: str, node_id: str | None, label: str, path: tuple = ()) -> None:
+    def __init__(self, key: str, node_id: str | None, label: str, path: tuple = (), future: bool = False) -> None:
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "_node_id", node_id)
         object.__setattr__(self, "_label", label)
         object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_future", future)  # from .submit()/.map(): a future until .result()
 
     # --- what is supported ---------------------------------------------------------------
     def __getitem__(self, item: Any) -> Symbol:
         if isinstance(item, Symbol) or not isinstance(item, str | int) or isinstance(item, bool):
             raise at_user_line(f"indexing {self._label} with {item!r}: only constant str/int keys; {COMPUTE_HINT}")
-        return Symbol(self._key, self._node_id, f"{self._label}[{item!r}]", self._path + (item,))
+        return Symbol(self._key, self._node_id, f"{self._label}[{item!r}]", self._path + (item,), self._future)
 
     def result(self, *args: Any, **kwargs: Any) -> Symbol:
-        """PrefectFuture.result(): the value itself (resolved when the state machine runs)."""
-        return self
+        """PrefectFuture(List).result(): the value itself (resolved when the state machine runs)."""
+        return Symbol(self._key, self._node_id, self._label, self._path)
 
     def wait(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -128,3 +129,7 @@ def symbol_node(sym: Symbol) -> str | None:
 
 def symbol_path(sym: Symbol) -> tuple:
     return sym._path
+
+
+def is_future(sym: Symbol) -> bool:
+    return sym._future

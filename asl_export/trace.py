@@ -28,7 +28,7 @@ from asl_export.codec import EncodingError, encode, import_qualified, qualified_
 from asl_export.errors import CompileError, at_user_line
 from asl_export.model import BranchStep, Graph, GroupStep, Inputs, MapStep, TaskStep
 from asl_export.options import TracingOptions, task_tags
-from asl_export.symbols import Symbol, symbol_key, symbol_node, symbol_path
+from asl_export.symbols import Symbol, is_future, symbol_key, symbol_node, symbol_path
 
 _ACTIVE: ContextVar[Tracer | None] = ContextVar("asl_export_tracer", default=None)
 _INDEX = object()  # path step meaning "the current Map iteration index"
@@ -62,17 +62,19 @@ class Tracer:
         token = _ACTIVE.set(self)
         try:
             with _patched():
-                return self.subgraph(lambda: self.flow.fn(**params))
+                return self.subgraph(lambda: self.flow.fn(**params), f"flow '{self.flow.name}'")
         finally:
             _ACTIVE.reset(token)
 
-    def subgraph(self, body: Callable[[], Any]) -> Graph:
+    def subgraph(self, body: Callable[[], Any], returns_from: str | None = None) -> Graph:
         graph = Graph()
         self.graphs.append(graph)
         try:
             result = _run_user(body)
         finally:
             self.graphs.pop()
+        if returns_from:
+            _refuse_returned_futures(result, returns_from)
         graph.output = self.inputs(result)
         return graph
 
@@ -181,7 +183,7 @@ class Tracer:
         )
         self.graphs[-1].steps.append(step)
         self.producers[ident] = step
-        return Symbol(f"r.{ident}", ident, f"result of task '{task.name}'")
+        return Symbol(f"r.{ident}", ident, f"result of task '{task.name}'", future=submitted)
 
     def map_task(self, task: Task, args: tuple, kwargs: dict) -> Symbol:
         wait_for = kwargs.pop("wait_for", None)
@@ -218,7 +220,7 @@ class Tracer:
             distributed=distributed, wait_for=self._wait_for(wait_for), items_hint=hint, ecs=self.options.is_ecs(task),
         )
         self.graphs[-1].steps.append(step)
-        return Symbol(f"r.{ident}", ident, f"results of '{task.name}'.map")
+        return Symbol(f"r.{ident}", ident, f"results of '{task.name}'.map", future=True)
 
     def call_subflow(self, flow: Flow, args: tuple, kwargs: dict) -> Any:
         if inspect.iscoroutinefunction(flow.fn):
@@ -230,9 +232,11 @@ class Tracer:
         self.prefixes.append(f"{flow.name}.")
         try:
             if not flow.retries:
-                return _run_user(lambda: flow.fn(**params))
+                result = _run_user(lambda: flow.fn(**params))
+                _refuse_returned_futures(result, f"subflow '{flow.name}'")
+                return result
             ident, name = self.new_id("retry-group")
-            graph = self.subgraph(lambda: flow.fn(**params))
+            graph = self.subgraph(lambda: flow.fn(**params), f"subflow '{flow.name}'")
         finally:
             self.prefixes.pop()
         deps = graph.output.deps if graph.output else set()
@@ -251,6 +255,19 @@ class Tracer:
         deps = {symbol_node(condition)} - {None}
         self.graphs[-1].steps.append(BranchStep(ident, name, path, true_graph, false_graph, deps))
         return Symbol(f"r.{ident}", ident, "result of branch")
+
+
+def _refuse_returned_futures(value: Any, where: str) -> None:
+    """Prefect turns futures in a flow's return value into States, not values: refuse, with the fix."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+    for item in items:
+        if isinstance(item, Symbol) and is_future(item):
+            raise CompileError(
+                f"{where} returns {item!r}, a future from .submit()/.map(); Prefect returns its State, "
+                "not its value: return future.result() (or pass it through a task)"
+            )
+        if isinstance(item, dict | list | tuple):
+            _refuse_returned_futures(item, where)
 
 
 def _is_mapped(value: Any) -> bool:

@@ -28,3 +28,22 @@ def sequence_flow(start: int = 2, factor: Decimal = Decimal("1.5"), label: str =
     b = add(x=a, y=10)
     c = scale(b, factor=factor)
     return describe(total=c, label=label, parts=[a, b])
+
+
+# --- subflows --------------------------------------------------------------------------------
+@task
+def concat(parts: list, sep: str = "-") -> str:
+    return sep.join(str(p) for p in parts)
+
+
+@flow
+def child_flow(base: int, bump: int = 3) -> int:
+    return add(base, y=bump)
+
+
+@flow
+def parent_flow(seed: int = 1) -> str:
+    first = add(seed)
+    via_child = child_flow(first)
+    again = child_flow(base=via_child, bump=100)  # same subflow twice: prefixed, unique states
+    return concat([first, via_child, again])

@@ -1,0 +1,58 @@
+"""Each construct: the Prefect run and the local ASL run (moto) return equal results."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from asl_export import compile_flow
+from tests.asl import flows_basic, flows_choice, flows_fanout
+
+pytestmark = pytest.mark.slow
+
+
+def both(flow, params, prefect_run, local_sfn):
+    expected = prefect_run(flow, dict(params))
+    actual = local_sfn.run(compile_flow(flow), dict(params))
+    assert actual == expected
+    return actual
+
+
+def test_sequence_with_keyword_args_and_fan_in(prefect_run, local_sfn):
+    out = both(flows_basic.sequence_flow, {"start": 5}, prefect_run, local_sfn)
+    assert out == {"label": "seq", "total": Decimal("24.0"), "parts": (6, 16)}
+
+
+def test_subflow_called_twice_is_inlined(prefect_run, local_sfn):
+    assert both(flows_basic.parent_flow, {"seed": 4}, prefect_run, local_sfn) == "5-8-108"
+
+
+@pytest.mark.parametrize("amount,expected", [(500, "escalated 500"), (7, "archived 7")])
+def test_branch_both_ways(amount, expected, prefect_run, local_sfn):
+    out = both(flows_choice.choice_flow, {"amount": amount}, prefect_run, local_sfn)
+    assert out["decision"]["outcome"] == expected
+
+
+@pytest.mark.parametrize("urgent", [True, False])
+def test_branch_on_parameter(urgent, prefect_run, local_sfn):
+    both(flows_choice.flag_choice_flow, {"urgent": urgent}, prefect_run, local_sfn)
+
+
+def test_map_over_parameter_and_task_result(prefect_run, local_sfn):
+    out = both(flows_fanout.map_flow, {"xs": [1, 2, 3]}, prefect_run, local_sfn)
+    assert out["sum_sq"] == 14
+
+
+def test_parallel_submits(prefect_run, local_sfn):
+    machine = compile_flow(flows_fanout.parallel_flow)
+    parallel = [s for s in machine.definition["States"].values() if s["Type"] == "Parallel"]
+    assert len(parallel) == 1 and len(parallel[0]["Branches"]) == 3
+    out = both(flows_fanout.parallel_flow, {"n": 2}, prefect_run, local_sfn)
+    assert out["broker"] == 4 and out["drop"] == 2
+
+
+def test_large_result_travels_by_claim_check(prefect_run, local_sfn):
+    assert both(flows_fanout.claim_check_flow, {}, prefect_run, local_sfn) == (3000, "xxxxx")
+    keys = local_sfn.store.client.list_objects_v2(Bucket=local_sfn.bucket).get("Contents", [])
+    assert any("big_rows" in k["Key"] for k in keys)
