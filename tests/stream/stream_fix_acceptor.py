@@ -188,6 +188,9 @@ class Acceptor:
         self.send(msg)
         return report_id
 
+    def is_logged_on(self) -> bool:
+        return bool(self.session.isLoggedOn())
+
     def admin_in(self) -> list[str]:
         return list(self.app.admin_in)
 

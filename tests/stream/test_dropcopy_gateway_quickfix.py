@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -169,12 +170,19 @@ def test_unacknowledged_messages_come_back_as_possdup_and_dedupe_removes_them(ac
 def test_logon_refused_reconnects_with_backoff(acceptor, tmp_path):
     acceptor.set_refuse_logon(True)
     gateway = gateway_for(acceptor, tmp_path, sink=None).start()
+
+    def logon_times() -> list[datetime]:
+        logons = [m for m in acceptor.admin_in() if "\x0135=A\x01" in m]
+        return [datetime.strptime(field(m.encode(), 52), "%Y%m%d-%H:%M:%S.%f") for m in logons]
+
     try:
-        wait_for(lambda: gateway.initiator.connections >= 3, timeout=10, what="three attempts")
+        wait_for(lambda: len(logon_times()) >= 4, timeout=10, what="four refused logons")
         assert not gateway.logged_on.is_set()
         acceptor.set_refuse_logon(False)
         wait_for(gateway.logged_on.is_set, what="logon once allowed")
     finally:
         gateway.stop()
-    logons = [m for m in acceptor.admin_in() if "\x0135=A\x01" in m]
-    assert len(logons) >= 4
+    times = logon_times()
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    # waits drawn from [0.1, 0.2], [0.2, 0.4], [0.4, 0.8], then capped at [0.5, 1.0]
+    assert gaps[0] >= 0.1 and gaps[2] >= 0.4 and gaps[2] > gaps[0]
