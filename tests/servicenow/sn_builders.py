@@ -31,9 +31,10 @@ def make_break(i: int, **overrides) -> dict:
     dec = lambda v: None if v is None else Decimal(v)  # noqa: E731
     qi_, qb_, pi_, pb_ = dec(qi), dec(qb), dec(pi), dec(pb)
     ref_q, ref_p = qi_ if qi_ is not None else qb_, pi_ if pi_ is not None else pb_
-    notional = (ref_q * ref_p).quantize(Decimal("0.000001"))
+    per_unit = Decimal("0.01") if ac == "bond" else Decimal(1)  # bonds quote in percent of par
+    notional = (ref_q * ref_p * per_unit).quantize(Decimal("0.000001"))
     if qi_ is not None and qb_ is not None and pi_ is not None and pb_ is not None:
-        diff = abs(qi_ * pi_ - qb_ * pb_).quantize(Decimal("0.000001"))
+        diff = abs(qi_ * pi_ - qb_ * pb_).quantize(Decimal("0.000001")) * per_unit
     else:
         diff = notional
     row = {

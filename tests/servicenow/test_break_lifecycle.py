@@ -48,7 +48,7 @@ def test_list_filters_order_and_aging(store):
     assert [r["break_id"] for r in old] == [break_id(4)] and old[0]["age_bucket"] == ">7d"
     summary = {s["age"]: s for s in aging_summary(rows)}
     assert summary["1-3d"]["breaks"] == 4 and summary["3-7d"]["breaks"] == 1 and summary[">7d"]["breaks"] == 1
-    assert summary["3-7d"]["notional"] == Decimal("197530000.000000")  # 2,000,000 x 98.765
+    assert summary["3-7d"]["notional"] == Decimal("1975300.000000")  # 2,000,000 par at 98.765
     assert isinstance(summary["1-3d"]["at_stake"], Decimal)
     with pytest.raises(LifecycleError, match="unknown status"):
         list_breaks(store, statuses=["pending"])
