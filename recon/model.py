@@ -90,8 +90,8 @@ class Execution:
     sedol: str | None = None
     multiplier: Decimal = Decimal(1)
     gross: Decimal | None = None
-    commission: Decimal = Decimal(0)
-    fees: Decimal = Decimal(0)
+    commission: Decimal | None = Decimal(0)  # None: the source does not report it
+    fees: Decimal | None = Decimal(0)
     net: Decimal | None = None
     accrued: Decimal | None = None
     currency: str = "USD"

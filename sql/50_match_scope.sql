@@ -8,8 +8,10 @@ SELECT
     CASE WHEN e.source = 'internal' THEN 'L' ELSE 'R' END AS side_of,
     e.source, e.record_id, e.broker, e.account, e.instrument_id, e.asset_class, e.side,
     e.trade_date, e.settle_date, e.transact_time, e.quantity, e.price, e.multiplier,
-    e.currency, e.order_id, e.group_id, e.record_kind,
-    COALESCE(e.commission, 0) + COALESCE(e.fees, 0) AS charges,
+    e.currency, e.order_id, e.group_id, e.record_kind, e.file, e.line,
+    -- NULL when the source reports neither (a drop copy rarely carries commission)
+    CASE WHEN e.commission IS NULL AND e.fees IS NULL THEN NULL
+         ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END AS charges,
     e.quantity * e.price AS qp,
     COALESCE(t.price_abs, 0) AS price_abs,
     COALESCE(t.price_bps, 0) AS price_bps,

@@ -43,8 +43,8 @@ SELECT s.*,
                 AND (ABS(DATEDIFF(day, s.l_settle_min, s.r_settle_min)) > s.settle_days
                      OR ABS(DATEDIFF(day, s.l_settle_max, s.r_settle_max)) > s.settle_days)
                THEN 'SETTLEMENT_DATE_MISMATCH'
-           WHEN ABS(COALESCE(s.l_charges, 0) - COALESCE(s.r_charges, 0))
-                > s.commission_abs * GREATEST(s.nl, s.nr)
+           WHEN s.l_charges IS NOT NULL AND s.r_charges IS NOT NULL
+                AND ABS(s.l_charges - s.r_charges) > s.commission_abs * GREATEST(s.nl, s.nr)
                THEN 'COMMISSION_MISMATCH'
        END AS break_type,
        -- A side's price: the record's own for one record, the VWAP (display only) for several.

@@ -54,9 +54,14 @@ def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now
 
 
 @task(name="publish-breaks", cache_policy=NO_CACHE)
-def publish_breaks_task(trade_date: date, recon: str, run_id: str, warehouse_ref: str | None = None) -> dict:
-    """Merge the run's breaks into the store and keep its matches and record outcomes."""
+def publish_breaks_task(trade_date: date, run: dict, matched: dict, warehouse_ref: str | None = None) -> dict:
+    """Merge a matched pair's breaks into the store and keep its matches and record outcomes.
+
+    `matched` is match_task's summary; a skipped pair (no broker-side records) publishes nothing.
+    """
+    if matched.get("skipped"):
+        return {**matched, "events": {}}
     wh = get_warehouse(warehouse_ref)
-    events = publish_breaks(wh, trade_date, recon, run_id)
-    persist_results(wh, trade_date, recon, run_id)
-    return events
+    events = publish_breaks(wh, trade_date, matched["recon"], run["run_id"])
+    persist_results(wh, trade_date, matched["recon"], run["run_id"])
+    return {**matched, "events": events}

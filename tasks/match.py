@@ -55,6 +55,9 @@ def match_day(
     prepare_scope(wh, brokers, accounts, rules)
     params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
     wh.execute(_sql("50_match_scope.sql"), params)
+    if recon != "broker" and not wh.scalar("SELECT COUNT(*) FROM w_candidates WHERE side_of = 'R'"):
+        # No drop copy at all for the day: nothing to reconcile against, not a day of breaks.
+        return {"recon": recon, "skipped": True, "reason": f"no {recon} records for {trade_date}"}
     for name in PASSES:
         if name == "52_match_tolerance.sql":
             for _ in range(MAX_TOLERANCE_ROUNDS):  # mutual-best pairing: repeat until stable
@@ -64,7 +67,7 @@ def match_day(
         else:
             wh.execute(_sql(name), params)
     wh.execute(_sql("58_classify.sql"), params)
-    return match_summary(wh)
+    return {"recon": recon, **match_summary(wh)}
 
 
 def match_summary(wh: Warehouse) -> dict:

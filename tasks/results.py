@@ -71,7 +71,7 @@ def file_totals(ingested: list[dict]) -> list[dict]:
     return out
 
 
-def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[dict], recons: dict[str, dict]) -> dict:
+def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[dict], recons: list[dict]) -> dict:
     per_source = source_totals(wh, trade_date)
     files = file_totals(ingested)
     breaks_by_type = {
@@ -89,13 +89,13 @@ def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[d
         "trade_date": trade_date.isoformat(),
         "run_id": run_id,
         "match_rate": (matched / canonical) if canonical else None,
-        "matches": sum(r.get("matches", 0) for r in recons.values()),
+        "matches": sum(r.get("matches", 0) for r in recons),
         "breaks": sum(breaks_by_type.values()),
         "breaks_by_type": breaks_by_type,
         "rejected": sum(f["rejected"] for f in files),
         "files": files,
         "sources": per_source,
-        "recons": recons,
+        "recons": {r["recon"]: r for r in recons},
         "balanced": all(s["balanced"] for s in per_source) and all(f["balanced"] for f in files),
     }
 
@@ -127,7 +127,7 @@ def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
 
 
 def export_results(
-    wh: Warehouse, trade_date: date, run_id: str, out_dir: str, ingested: list[dict], recons: dict[str, dict]
+    wh: Warehouse, trade_date: date, run_id: str, out_dir: str, ingested: list[dict], recons: list[dict]
 ) -> dict:
     """Write matches.csv, breaks.csv, summary.json and report.html into out_dir; -> the summary."""
     out = Path(out_dir)
@@ -147,6 +147,11 @@ def export_results(
 
 @task(name="export-results", cache_policy=NO_CACHE)
 def export_results_task(
-    trade_date: date, run_id: str, out_dir: str, ingested: list[dict], recons: dict, warehouse_ref: str | None = None
+    trade_date: date, run: dict, landed: list[dict], dropcopy: list[dict], recons: list[dict],
+    warehouse_ref: str | None = None,
 ) -> dict:
-    return export_results(get_warehouse(warehouse_ref), trade_date, run_id, out_dir, ingested, recons)
+    """Write the run's files; -> the summary (with out_dir), small enough for a state's payload."""
+    summary = export_results(
+        get_warehouse(warehouse_ref), trade_date, run["run_id"], run["out_dir"], [*landed, *dropcopy], recons
+    )
+    return {**summary, "out_dir": run["out_dir"]}

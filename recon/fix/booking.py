@@ -112,8 +112,9 @@ class Booker:
         gross = decimal_of(text, gross_tag) if text else qty * price * inst.multiplier
         text = part.get(net_tag)
         net = decimal_of(text, net_tag) if text else None
-        commission = commission_of(part, qty, gross, inst.multiplier) if part.get("12") else _ZERO
-        fees = fees_of(part) if "136[]" in part else _ZERO
+        # Not reported is not zero: an ExecutionReport without 12 says nothing about commission.
+        commission = commission_of(part, qty, gross, inst.multiplier) if part.get("12") else None
+        fees = fees_of(part) if "136[]" in part else None
         cl_ord_id = part.get("11") or g("11")
         extra = {"cl_ord_id": cl_ord_id} if cl_ord_id else {}
         # Positional (half the cost of keywords on the hot path); _FIELD_ORDER guards the order.

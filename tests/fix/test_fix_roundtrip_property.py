@@ -55,7 +55,7 @@ def fills(draw):
         for i, fee in enumerate(fees):
             fields += [(137, _text(fee)), (139, str(i + 1))]
     expect = {"record_id": exec_id, "side": SIDES[side], "quantity": qty, "price": px, "trade_date": trade,
-              "transact_time": when, "commission": comm, "fees": sum(fees, Decimal(0)),
+              "transact_time": when, "commission": comm, "fees": sum(fees, Decimal(0)) if fees else None,
               "settle_date": trade + timedelta(days=2)}
     return fields, expect, parties
 

@@ -1,0 +1,61 @@
+"""The end-of-day reconciliation: land the day, match it, publish breaks, report.
+
+Composition only: every step is a task in tasks/. The same flow runs under Prefect and, compiled
+by asl_export, in Step Functions; tasks pass small JSON (a run id, file lists, counts), and the
+data itself stays in the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, unmapped
+
+from tasks.artifacts import publish_artifacts_task
+from tasks.break_store import publish_breaks_task
+from tasks.land import (
+    day_files_task,
+    dropcopy_files_task,
+    land_dropcopy_task,
+    land_file_task,
+    land_instruments_task,
+    resolve_inputs_task,
+)
+from tasks.match import match_task
+from tasks.results import export_results_task
+from tasks.run_context import start_run_task
+
+
+@flow(name="daily-reconciliation", timeout_seconds=3 * 3600)
+def daily_reconciliation(
+    trade_date: date,
+    accounts: list[str] | None = None,
+    brokers: list[str] | None = None,
+    landing_dir: str | None = None,
+    inputs: dict | None = None,
+    out_dir: str | None = None,
+    warehouse_ref: str | None = None,
+    run_id: str | None = None,
+) -> dict:
+    """Reconcile one trade date: internal bookings against each prime broker's file and drop copy.
+
+    accounts / brokers narrow the run (an ad-hoc rerun of one account or broker); landing_dir is a
+    directory laid out as `recon generate` writes it, or `inputs` names the files explicitly.
+    """
+    run = start_run_task(trade_date, run_id, out_dir)
+    day = resolve_inputs_task(landing_dir, inputs)
+    instruments = land_instruments_task(day, warehouse_ref)
+    landed = land_file_task.map(
+        day_files_task(day), unmapped(trade_date), unmapped(run), unmapped(warehouse_ref), wait_for=[instruments]
+    )
+    dropcopy = land_dropcopy_task.map(dropcopy_files_task(day), unmapped(day), unmapped(warehouse_ref), wait_for=[instruments])
+
+    # One pair at a time: the passes share the warehouse's work tables.
+    vs_broker = match_task(trade_date, "broker", brokers, accounts, warehouse_ref, wait_for=[landed, dropcopy])
+    published = publish_breaks_task(trade_date, run, vs_broker, warehouse_ref)
+    vs_dropcopy = match_task(trade_date, "dropcopy", brokers, accounts, warehouse_ref, wait_for=[published])
+    published_dc = publish_breaks_task(trade_date, run, vs_dropcopy, warehouse_ref)
+
+    summary = export_results_task(trade_date, run, landed, dropcopy, [published, published_dc], warehouse_ref)
+    publish_artifacts_task(summary, warehouse_ref)
+    return summary
