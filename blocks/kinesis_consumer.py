@@ -102,13 +102,17 @@ class KinesisConsumer:
         for r in records:
             if r.shard_id not in highest or int(r.sequence_number) > int(highest[r.shard_id]):
                 highest[r.shard_id] = r.sequence_number
+        moved: dict[str, str] = {}
         for shard_id, seq in highest.items():
             shard = self.shards.get(shard_id)
             if shard is None:
                 raise ValueError(f"checkpoint for unknown shard {shard_id} (records from another consumer?)")
             if shard.finished or (shard.checkpointed is not None and int(seq) <= int(shard.checkpointed)):
                 continue  # an older batch: the checkpoint never moves back
-            self.checkpoints.save(shard_id, seq)
+            moved[shard_id] = seq
+        self.checkpoints.save_many(moved)
+        for shard_id, seq in moved.items():
+            shard = self.shards[shard_id]
             shard.checkpointed = seq
             self._finish_if_done(shard)
 

@@ -37,7 +37,7 @@ class CheckpointStore:
 
     _MERGE = """
         MERGE INTO stream_checkpoints t
-        USING (SELECT :stream AS stream, :shard_id AS shard_id, :seq AS sequence_number) s
+        USING ({source}) s
         ON t.stream = s.stream AND t.shard_id = s.shard_id
         WHEN MATCHED THEN UPDATE SET sequence_number = s.sequence_number, updated_at = CURRENT_TIMESTAMP()
         WHEN NOT MATCHED THEN INSERT (stream, shard_id, sequence_number, updated_at)
@@ -57,4 +57,15 @@ class CheckpointStore:
         return {r["shard_id"]: r["sequence_number"] for r in rows}
 
     def save(self, shard_id: str, sequence_number: str) -> None:
-        self.warehouse.execute(self._MERGE, {"stream": self.stream, "shard_id": shard_id, "seq": sequence_number})
+        self.save_many({shard_id: sequence_number})
+
+    def save_many(self, positions: dict[str, str]) -> None:
+        """One MERGE for every shard of a batch (bind names are generated here, values bound)."""
+        if not positions:
+            return
+        params: dict[str, str] = {"stream": self.stream}
+        selects = []
+        for i, (shard_id, seq) in enumerate(positions.items()):
+            params[f"shard{i}"], params[f"seq{i}"] = shard_id, seq
+            selects.append(f"SELECT :stream AS stream, :shard{i} AS shard_id, :seq{i} AS sequence_number")
+        self.warehouse.execute(self._MERGE.format(source=" UNION ALL ".join(selects)), params)
