@@ -54,7 +54,7 @@ class FixBook:
     def __init__(self) -> None:
         self._units: dict[tuple[str, str], _Unit] = {}
         self._alias: dict[tuple[str, str], tuple[str, str]] = {}
-        self._seen: dict[tuple[str, str], str] = {}  # booking message id -> "file:line" of first sight
+        self._seen: dict[tuple[str, str], tuple[str, int]] = {}  # booking message id -> (file, line) first seen
         self._skipped: set[tuple[str, str]] = set()
         self._batch = 0
         self._touched: dict[tuple[str, str], None] = {}
@@ -82,8 +82,8 @@ class FixBook:
             if rec.poss_dup:
                 return DUPLICATE, None
             return REJECTED, (f"duplicate {_ID_NAMES[rec.family]}={rec.msg_id} without PossDupFlag(43)=Y "
-                              f"(first seen at {first})")
-        self._seen[key] = f"{file}:{line}"
+                              f"(first seen at {first[0]}:{first[1]})")
+        self._seen[key] = (file, line)
         if rec.action == NEW:
             unit = _Unit(rec.msg_id, rec.executions, file, self._batch, exec_ids=[rec.msg_id])
             self._units[key] = unit

@@ -57,9 +57,10 @@ class Normalizer:
     def normalize(self, fields: dict, dups: set[str], file: str, line: int) -> FixRecord:
         msg_type = fields.get("35", "")
         poss_dup = fields.get("43") == "Y" or fields.get("97") == "Y"
-        for count_tag, name in UNSUPPORTED_GROUPS.items():
-            if count_tag in fields and msg_type in _BOOKING_TYPES:
-                raise NormalizeError(f"multi-leg/underlying instruments ({name}({count_tag})) not supported")
+        if ("555" in fields or "711" in fields) and msg_type in _BOOKING_TYPES:
+            count_tag = "555" if "555" in fields else "711"
+            raise NormalizeError(
+                f"multi-leg/underlying instruments ({UNSUPPORTED_GROUPS[count_tag]}({count_tag})) not supported")
         if dups & _READ_TAGS and msg_type in _BOOKING_TYPES:
             raise NormalizeError(_dup_reason(dups & _READ_TAGS))
         if msg_type == "8":
