@@ -191,3 +191,23 @@ def test_many_problems_in_one_file_totals_add_up(parse):
     t = result.totals["dropcopy.fix"]
     assert (t["read"], t["rejected"], t["booked"]) == (6, 3, 3)
     assert len(result.rejects) == t["rejected"]
+
+
+def test_multi_leg_is_rejected_as_unsupported(parse):
+    legs = _edit(er44("E-LEG"), b"150=F\x01", b"150=F\x01555=1\x01600=AAPL\x01")
+    result = _between_good(parse, legs)
+    assert result.rejects[0].reason == "multi-leg/underlying instruments (NoLegs(555)) not supported"
+
+
+def test_malformed_checksum_field(parse):
+    msg = er44("E-CS")
+    result = _between_good(parse, msg[:-4] + b"1x3\x01")
+    assert result.rejects[0].reason == "CheckSum(10) malformed: '10=1x3|'"
+
+
+def test_single_sided_trade_report_without_nosides(parse):
+    msg = simplefix_message("AE", [(571, "TR-J"), (55, "IBM"), (32, "10"), (31, "1.5"), (75, "20261127"),
+                                   (54, "2"), (1, "ACC-9")])
+    result = parse(msg)
+    [e] = result.executions
+    assert (e.record_id, e.account, e.side) == ("TR-J:1", "ACC-9", "sell")
