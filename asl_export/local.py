@@ -180,6 +180,15 @@ class LocalStepFunctions:
         return self.result(arn, self.wait(arn))
 
 
+def _message(cause: str | None) -> str | None:
+    """A Lambda error's Cause is JSON {"errorType", "errorMessage", ...}: keep the message."""
+    try:
+        parsed = json.loads(cause or "")
+    except ValueError:
+        return cause
+    return parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
+
+
 def failure_of(events: list[dict[str, Any]]) -> tuple[str | None, str | None, str | None]:
     """(state, error, cause) of the failure that sent the execution to its failure states."""
     entered: str | None = None
@@ -193,10 +202,10 @@ def failure_of(events: list[dict[str, Any]]) -> tuple[str | None, str | None, st
             entered = name
         elif kind in FAILURE_EVENTS and kind not in ("ExecutionFailed", "ExecutionTimedOut"):
             details = event.get(FAILURE_EVENTS[kind], {})
-            found = (entered, details.get("error"), details.get("cause"))
+            found = (entered, details.get("error"), _message(details.get("cause")))
         elif kind in ("ExecutionFailed", "ExecutionTimedOut") and found == (None, None, None):
             details = event.get(FAILURE_EVENTS[kind], {})
-            found = (entered, details.get("error"), details.get("cause"))
+            found = (entered, details.get("error"), _message(details.get("cause")))
     return found
 
 

@@ -57,10 +57,10 @@ def failing_flow(marker_path: str, reason: str = "boom") -> None:
 
 
 @task
-def settle(trade_date: dt.date, lag: int, amount: Decimal, tags: list[str]) -> dict:
-    return {"settle": trade_date + dt.timedelta(days=lag), "amount": amount, "tags": tags}
+def settle(trade_date: dt.date, lag: int, amount: Decimal, tags: list[str] | None) -> dict:
+    return {"settle": trade_date + dt.timedelta(days=lag), "amount": amount, "tags": tags or ["default"]}
 
 
 @flow
 def params_flow(trade_date: dt.date, amount: Decimal, lag: int = 2, tags: list[str] | None = None) -> dict:
-    return settle(trade_date, lag, amount, tags or ["default"])
+    return settle(trade_date, lag, amount, tags)
