@@ -13,9 +13,8 @@ from pathlib import Path
 
 from recon.generator.anomalies import ANOMALY_KINDS, build_anomaly
 from recon.generator.breaks import BREAK_TYPES, build_break
-from recon.generator.fix_dropcopy import DropCopyWriter
+from recon.generator.output import DayFiles, WriteJob, write_day_files
 from recon.generator.reference import BROKER_SCHEDULES, build_universe, write_reference
-from recon.generator.render import LayoutWriter, load_layout
 from recon.generator.trades import SESSION_SECONDS, DayBuilder, Draft, late_booking_time
 from recon.generator.truth import Truth
 
@@ -200,23 +199,29 @@ def _write(cfg, out: Path, universe, b: DayBuilder, truth: Truth, oms_rows, brok
     write_reference(out / "reference", universe)
     by_time = lambda r: r["transact_time"]  # noqa: E731
     oms_rows.sort(key=by_time)
-    oms = LayoutWriter(load_layout("oms"), extra_columns=[
-        ("book_time", lambda r: r["book_time"].strftime("%Y-%m-%dT%H:%M:%S"))])
-    files = {"internal": f"internal/oms_{cfg.trade_date:%Y%m%d}.csv"}
-    internal_n = oms.write(out / files["internal"], oms_rows)
-    broker_n = {}
-    for name, rows in broker_rows.items():
+    for rows in broker_rows.values():
         rows.sort(key=by_time)
-        files[name] = f"broker/{name}.csv"
-        broker_n[name] = LayoutWriter(load_layout(name)).write(out / files[name], rows)
-        writer = DropCopyWriter(name, cfg.trade_date, rng)
-        for inst, fills in orders[name].values():
-            writer.add_order(inst, b.settle[inst.idx], fills)
-        lines = writer.lines(soh=cfg.soh)
-        fix_file = f"dropcopy/{name}.fix"
-        (out / fix_file).write_bytes(b"\n".join(lines) + (b"\n" if lines else b""))
-        truth.dropcopy[name] = writer.truth(fix_file, len(lines))
-        files[f"{name}_dropcopy"] = fix_file
+    files = {"internal": f"internal/oms_{cfg.trade_date:%Y%m%d}.csv"}
+    jobs = []
+    for name in broker_rows:  # the drop copies first: they take longest
+        files[f"{name}_dropcopy"] = rel = f"dropcopy/{name}.fix"
+        jobs.append(WriteJob("fix", name, out / rel, rel))
+    jobs.append(WriteJob("csv", "oms", out / files["internal"], files["internal"]))
+    for name in broker_rows:
+        files[name] = rel = f"broker/{name}.csv"
+        jobs.append(WriteJob("csv", name, out / rel, rel))
+    day = DayFiles(out, cfg.trade_date, oms_rows, broker_rows, orders, b.settle,
+                   {name: rng.getrandbits(64) for name in broker_rows}, cfg.soh)
+    internal_n, broker_n = 0, {}
+    for kind, name, n, dc_truth in write_day_files(day, jobs):
+        if kind == "fix":
+            truth.dropcopy[name] = dc_truth
+        elif name == "oms":
+            internal_n = n
+        else:
+            broker_n[name] = n
+    broker_n = {name: broker_n[name] for name in broker_rows}
+    truth.dropcopy = {name: truth.dropcopy[name] for name in broker_rows}
     meta = {"trade_date": cfg.trade_date.isoformat(), "seed": cfg.seed, "trades": cfg.trades,
             "break_rate": cfg.break_rate, "anomaly_rate": cfg.anomaly_rate, "brokers": cfg.brokers,
             "files": files, "times": "CSV times are America/New_York; FIX times are UTC",

@@ -65,3 +65,12 @@ def test_cli_usage_errors_exit_2(tmp_path):
 def test_cli_help():
     res = runner.invoke(app, ["generate", "--help"])
     assert res.exit_code == 0 and "--break-rate" in res.output and "--anomaly-rate" in res.output
+
+
+def test_parallel_writing_writes_the_same_bytes(tmp_path, monkeypatch):
+    from recon.generator import output
+
+    serial = _files(generate(tmp_path / "serial", trades=400, seed=9))
+    monkeypatch.setattr(output, "PARALLEL_FROM_ROWS", 0)
+    parallel = _files(generate(tmp_path / "parallel", trades=400, seed=9))
+    assert serial == parallel

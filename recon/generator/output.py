@@ -1,0 +1,77 @@
+"""Write a generated day's files: CSVs in their layouts and the FIX drop copies.
+
+The files are independent, so on a machine with fork() and more than one core a large day writes
+them from two worker processes (the rows are inherited copy-on-write, nothing is pickled but the
+drop-copy truth coming back). Each drop copy has its own seeded Random, so the bytes are the same
+whether the jobs run in parallel or in turn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from recon.generator.fix_dropcopy import DropCopyWriter
+from recon.generator.render import LayoutWriter, load_layout
+
+PARALLEL_FROM_ROWS = 50_000  # below this, starting workers costs more than it saves
+
+
+@dataclass
+class WriteJob:
+    kind: str  # "csv" | "fix"
+    name: str  # layout name (oms, a broker) or the broker of a drop copy
+    path: Path
+    rel: str
+
+
+@dataclass
+class DayFiles:
+    out: Path
+    trade_date: date
+    oms_rows: list[dict]
+    broker_rows: dict[str, list[dict]]
+    orders: dict[str, dict[str, tuple]]
+    settle: dict[int, date]
+    fix_seeds: dict[str, int]
+    soh: bool
+
+
+_DAY: DayFiles | None = None  # set before the workers fork; read by _run
+
+
+def _run(job: WriteJob) -> tuple[str, str, int, dict | None]:
+    day = _DAY
+    assert day is not None
+    if job.kind == "csv":
+        if job.name == "oms":
+            writer = LayoutWriter(load_layout("oms"), extra_columns=[
+                ("book_time", lambda r: r["book_time"].isoformat("T", "seconds"))])
+            return job.kind, job.name, writer.write(job.path, day.oms_rows), None
+        return job.kind, job.name, LayoutWriter(load_layout(job.name)).write(job.path, day.broker_rows[job.name]), None
+    dc = DropCopyWriter(job.name, day.trade_date, random.Random(day.fix_seeds[job.name]))
+    for inst, fills in day.orders[job.name].values():
+        dc.add_order(inst, day.settle[inst.idx], fills)
+    lines = dc.lines(soh=day.soh)
+    job.path.write_bytes(b"\n".join(lines) + (b"\n" if lines else b""))
+    return job.kind, job.name, len(lines), dc.truth(job.rel, len(lines))
+
+
+def write_day_files(day: DayFiles, jobs: list[WriteJob]) -> list[tuple[str, str, int, dict | None]]:
+    global _DAY
+    _DAY = day
+    rows = len(day.oms_rows) + sum(len(r) for r in day.broker_rows.values())
+    parallel = (rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
+                and "fork" in multiprocessing.get_all_start_methods())
+    try:
+        if not parallel:
+            return [_run(j) for j in jobs]
+        with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run, jobs))
+    finally:
+        _DAY = None
