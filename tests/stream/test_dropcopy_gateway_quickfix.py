@@ -186,3 +186,40 @@ def test_logon_refused_reconnects_with_backoff(acceptor, tmp_path):
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
     # waits drawn from [0.1, 0.2], [0.2, 0.4], [0.4, 0.8], then capped at [0.5, 1.0]
     assert gaps[0] >= 0.1 and gaps[2] >= 0.4 and gaps[2] > gaps[0]
+
+
+class ListSink:
+    def __init__(self):
+        self.records: list[tuple[str, bytes]] = []
+
+    def put(self, records):
+        self.records.extend(records)
+
+
+def test_reset_on_logon_restarts_both_sequences_with_quickfix(acceptor, tmp_path):
+    sink = ListSink()
+    gateway = gateway_for(acceptor, tmp_path, sink).start()
+    try:
+        wait_for(gateway.logged_on.is_set, what="first logon")
+        for i in range(3):
+            acceptor.execution_report("ACC1", "AAPL", Decimal(i + 1), Decimal("190.25"))
+        wait_for(lambda: len(sink.records) == 3, what="three fills")
+    finally:
+        gateway.stop()
+    assert gateway.store.next_in > 4 and gateway.store.next_out > 2
+
+    cfg = SessionConfig(
+        "127.0.0.1", acceptor.port, TARGET, SENDER, heartbeat_s=1, reset_on_logon=True, reconnect_initial_s=0.2
+    )
+    again = DropCopyGateway(cfg, sink, store=gateway.store).start()
+    try:
+        wait_for(again.logged_on.is_set, what="logon with ResetSeqNumFlag")
+        exec_id = acceptor.execution_report("ACC1", "AAPL", Decimal("9"), Decimal("190.5"))
+        wait_for(lambda: len(sink.records) == 4, what="the fill after the reset")
+    finally:
+        again.stop()
+    logon = [m for m in acceptor.admin_in() if "\x0135=A\x01" in m][-1].encode()
+    assert field(logon, 141) == "Y" and field(logon, 34) == "1"
+    last = sink.records[-1][1]
+    assert field(last, 17) == exec_id and field(last, 34) == "2"  # the broker restarted at 1 (its Logon)
+    assert again.session.counters.resend_requests_sent == 0
