@@ -32,14 +32,24 @@ class Stage:
     raw_text: str = "''"
     empty_row: str = "FALSE"
 
-    def cte(self) -> str:
+    @staticmethod
+    def _skip_canonical() -> str:
+        # The rejects pass runs after the executions pass: rows already canonical need no reason.
+        return (
+            "\n      AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.file = r._file AND e.line = r._line)"
+        )
+
+    def cte(self, only_non_canonical: bool = False) -> str:
         def cols(items: list[str]) -> str:
             return "".join(f",\n        {c}" for c in items)
 
-        def reasons(items: list[tuple[str, str]]) -> str:
-            if not items:
-                return "''"
-            return " || ".join(f"CASE WHEN {cond} THEN {cat(lit('; '), msg)} ELSE '' END" for cond, msg in items)
+        def any_of(items: list[tuple[str, str]]) -> str:
+            return " OR ".join(f"({cond})" for cond, _ in items) if items else "FALSE"
+
+        def messages(items: list[tuple[str, str]]) -> str:
+            # Built only for the rows that failed (CASE below), so clean rows pay for booleans only.
+            parts = " || ".join(f"CASE WHEN {cond} THEN {cat(lit('; '), msg)} ELSE '' END" for cond, msg in items)
+            return f"SUBSTR({parts}, 3)" if items else "''"
 
         return f"""WITH ids AS (
     SELECT id_type, id_value, MIN(instrument_id) AS instrument_id
@@ -47,10 +57,9 @@ class Stage:
 ),
 src AS (
     SELECT r._file AS _file, r._line AS _line,
-        {self.raw_text} AS _raw,
         {self.empty_row} AS _empty{cols(self.src)}
     FROM {ident(self.raw_table)} r
-    WHERE r._file = :file
+    WHERE r._file = :file{self._skip_canonical() if only_non_canonical else ""}
 ),
 parsed AS (
     SELECT s.*{cols(self.parsed)}
@@ -73,22 +82,24 @@ resolved AS (
         m.isin AS m_isin, m.cusip AS m_cusip, m.sedol AS m_sedol
     FROM keyed k
     LEFT JOIN ids i1 ON i1.id_type = k.id_type AND i1.id_value = k.id_value
+    -- a ticker whose MIC the master does not list: the ticker alone (as quoted, so BRK.B stays BRK.B)
     LEFT JOIN ids i2 ON k.id_type = 'ticker_mic' AND i2.id_type = 'ticker'
-                    AND i2.id_value = SPLIT_PART(k.id_value, '.', 1)
+                    AND i2.id_value = k.t_inst_value
     LEFT JOIN instruments m ON m.instrument_id = COALESCE(i1.instrument_id, i2.instrument_id)
 ),
 flagged AS (
     SELECT v.*,
-        {reasons(self.filters)} AS _filtered,
-        {reasons(self.checks)} AS _errors
+        {any_of(self.filters)} AS _is_filtered,
+        {any_of(self.checks)} AS _has_error
     FROM resolved v
 ),
 checked AS (
-    SELECT f.*,
-        CASE WHEN f._empty THEN 'empty line: no values'
-             WHEN f._filtered <> '' THEN SUBSTR(f._filtered, 3)
-             ELSE SUBSTR(f._errors, 3) END AS reason
-    FROM flagged f
+    SELECT v.*,
+        CASE WHEN v._empty THEN 'empty line: no values'
+             WHEN v._is_filtered THEN {messages(self.filters)}
+             WHEN v._has_error THEN {messages(self.checks)}
+             ELSE '' END AS reason
+    FROM flagged v
 )"""
 
 
@@ -103,7 +114,7 @@ def build_stage(spec: MappingSpec, header: list[str], raw_columns: dict[str, str
         st.src.append(f"{expr} AS t_{alias}")
 
     st.raw_text = cat(*_interleave([f"COALESCE({raw(h)}, '')" for h in header], lit(spec.file.delimiter)))
-    st.empty_row = "(" + cat(*[f"COALESCE(TRIM({raw(h)}), '')" for h in header]) + ") = ''"
+    st.empty_row = "(" + " AND ".join(f"COALESCE(TRIM({raw(h)}), '') = ''" for h in header) + ")"
 
     for alias in ("record_id", "account", "broker", "order_id", "group_id", "symbol", "multiplier"):
         text(alias, getattr(spec, alias))
@@ -152,7 +163,7 @@ def _identity_checks(st: Stage, spec: MappingSpec) -> None:
     st.parsed.append("COALESCE(s.t_broker, CAST(:broker AS VARCHAR)) AS broker")
     where = f"{spec.broker} is empty" if spec.broker else "the layout has no broker column and none was given"
     st.checks.append(("v.broker IS NULL", lit(f"missing broker: {where}")))
-    st.parsed.append(f"TRY_TO_NUMBER(s.t_multiplier, {_NUM[0]}, {_NUM[1]}) AS n_multiplier")
+    _parse_number(st, "multiplier", QTY)
     if spec.multiplier:
         _number_checks(st, "multiplier", spec.multiplier, QTY)
         st.checks.append(("v.n_multiplier <= 0", cat(lit(f"bad multiplier: {spec.multiplier}='"), _shown("multiplier"), lit("' must be positive"))))
@@ -195,18 +206,34 @@ def _instrument(st: Stage, spec: MappingSpec, text) -> None:
         st.checks.append(("v.t_inst_type IS NOT NULL AND v.id_type IS NULL", cat(lit(f"unknown instrument type: {inst.type_column}='"), _shown("inst_type"), lit(f"' (expected {expected})"))))
 
 
-def _number_checks(st: Stage, alias: str, column: str, scale: tuple[int, int], parsed: str | None = None) -> None:
+def _parse_number(st: Stage, alias: str, scale: tuple[int, int]) -> None:
+    """n_<alias>: the number at full width (NULL when no number); x_<alias>: at the canonical
+    scale. Parsing twice is cheaper than rounding a 128-bit decimal down (DuckDB) and tells
+    whether the text carried more decimals than the canonical scale keeps."""
+    st.parsed.append(f"TRY_TO_NUMBER(s.t_{alias}, {_NUM[0]}, {_NUM[1]}) AS n_{alias}")
+    st.parsed.append(f"TRY_TO_NUMBER(s.t_{alias}, {scale[0]}, {scale[1]}) AS x_{alias}")
+
+
+def _number_checks(st: Stage, alias: str, column: str, scale: tuple[int, int]) -> None:
     """Non-empty text that is no number, or carries more decimals than the canonical scale."""
-    n = parsed or f"v.n_{alias}"
-    st.checks.append((f"v.t_{alias} IS NOT NULL AND {n} IS NULL", cat(lit(f"bad number: {column}='"), _shown(alias), lit("'"))))
-    st.checks.append((f"{n} IS NOT NULL AND {n} <> {decimal_cast(n, scale)}",
-                      cat(lit(f"too many decimals: {column}='"), _shown(alias), lit(f"' (at most {scale[1]})"))))
+    st.checks.append(
+        (
+            f"v.t_{alias} IS NOT NULL AND v.n_{alias} IS NULL",
+            cat(lit(f"bad number: {column}='"), _shown(alias), lit("'")),
+        )
+    )
+    st.checks.append(
+        (
+            f"v.x_{alias} <> v.n_{alias}",
+            cat(lit(f"too many decimals: {column}='"), _shown(alias), lit(f"' (at most {scale[1]})")),
+        )
+    )
 
 
 def _quantity_and_side(st: Stage, spec: MappingSpec, text) -> None:
     q, side = spec.quantity, spec.side
     text("quantity", q.column)
-    st.parsed.append(f"TRY_TO_NUMBER(s.t_quantity, {_NUM[0]}, {_NUM[1]}) AS n_quantity")
+    _parse_number(st, "quantity", QTY)
     _missing(st, "quantity", "quantity", q.column)
     _number_checks(st, "quantity", q.column, QTY)
     st.checks.append(("v.n_quantity = 0", cat(lit(f"bad quantity: {q.column}='"), _shown("quantity"), lit("' is zero"))))
@@ -232,10 +259,19 @@ def _quantity_and_side(st: Stage, spec: MappingSpec, text) -> None:
 def _price(st: Stage, spec: MappingSpec, text) -> None:
     p = spec.price
     text("price", p.column)
-    parse = f"TRY_TO_NUMBER(s.t_price, {_NUM[0]}, {_NUM[1]})"
-    if p.scale is not None:  # percent of par etc.: exact decimal product, checked for surplus decimals
-        parse = f"{decimal_cast(parse, (38, 14))} * {decimal_lit(p.scale, (38, 6))}"
-    st.parsed.append(f"{parse} AS n_price")
+    if p.scale is None:
+        _parse_number(st, "price", PRICE)
+    else:  # percent of par etc.: the exact product, then the canonical scale
+        st.parsed.append(f"TRY_TO_NUMBER(s.t_price, {_NUM[0]}, {_NUM[1]}) AS n_price_text")
+        exact = f"{decimal_cast('p.n_price_text', (38, 14))} * {decimal_lit(p.scale, (38, 6))}"
+        st.keyed.append(f"{exact} AS n_price")
+        st.keyed.append(f"{decimal_cast(exact, PRICE)} AS x_price")
+        st.checks.append(
+            (
+                f"v.n_price_text <> {decimal_cast('v.n_price_text', (38, 14))}",
+                cat(lit(f"too many decimals: {p.column}='"), _shown("price"), lit("' (at most 14 before scaling)")),
+            )
+        )
     _missing(st, "price", "price", p.column)
     _number_checks(st, "price", p.column, PRICE)
 
@@ -244,19 +280,19 @@ def _amounts(st: Stage, spec: MappingSpec, text) -> None:
     for name in _AMOUNTS:
         amount: AmountSpec | None = getattr(spec, name)
         if amount is None:
-            st.parsed.append(f"{decimal_cast('NULL', _NUM)} AS n_{name}")
+            st.parsed.append(f"{decimal_cast('NULL', MONEY)} AS x_{name}")
             continue
         parts = []
         for i, column in enumerate(amount.columns):
             alias = f"{name}_{i}"
             text(alias, column)
-            st.parsed.append(f"TRY_TO_NUMBER(s.t_{alias}, {_NUM[0]}, {_NUM[1]}) AS n_{alias}")
+            _parse_number(st, alias, MONEY)
             _number_checks(st, alias, column, MONEY)
-            parts.append(f"n_{alias}")
-        default = decimal_lit(amount.default, _NUM) if amount.default is not None else decimal_cast("NULL", _NUM)
+            parts.append(f"x_{alias}")
+        default = decimal_lit(amount.default, MONEY) if amount.default is not None else decimal_cast("NULL", MONEY)
         any_given = " OR ".join(f"p.{x} IS NOT NULL" for x in parts)
         total = " + ".join(f"COALESCE(p.{x}, 0)" for x in parts)
-        st.keyed.append(f"CASE WHEN {any_given} THEN {total} ELSE {default} END AS n_{name}")
+        st.keyed.append(f"CASE WHEN {any_given} THEN {total} ELSE {default} END AS x_{name}")
 
 
 def _currency(st: Stage, spec: MappingSpec, text) -> None:

@@ -1,7 +1,9 @@
 """Compile a MappingSpec into two set-based Snowflake-dialect statements over the raw table:
 one INSERTs the canonical rows into `executions`, the other INSERTs every other raw row into
 `rejects` with a precise reason. Both share the same staged CTE, so each raw row of the file
-lands in exactly one of the two (the reason is '' for a canonical row).
+lands in exactly one of the two (the reason is '' for a canonical row). The rejects statement
+runs second and stages only the rows the first did not make canonical (an anti-join), so the
+expensive parsing runs once per row; ingest_file checks canonical + rejected = rows read.
 
 Identifiers come only from validated names (raw columns are `f_<sanitized header>`); every
 value from the YAML (codes, formats, filter values, defaults) is emitted as an escaped literal
@@ -36,7 +38,7 @@ def compile_mapping(spec: MappingSpec, header: list[str], raw_columns: dict[str,
     cte = stage.cte()
     return CompiledMapping(
         executions_sql=_executions_insert(spec, stage, cte),
-        rejects_sql=_rejects_insert(spec, cte),
+        rejects_sql=_rejects_insert(spec, stage, stage.cte(only_non_canonical=True)),
         stage_sql=cte,
     )
 
@@ -54,20 +56,26 @@ def _executions_insert(spec: MappingSpec, stage: Stage, cte: str) -> str:
     )
 
 
-def _rejects_insert(spec: MappingSpec, cte: str) -> str:
+def _rejects_insert(spec: MappingSpec, stage: Stage, cte: str) -> str:
+    # The raw text is rebuilt only for rejected rows: a join back to the raw row by (file, line).
     return (
         "INSERT INTO rejects (source, file, line, reason, record_id, raw)\n"
         f"{cte}\n"
-        f"SELECT {lit(spec.source)}, c._file, c._line, c.reason, c.t_record_id, c._raw\n"
-        "FROM checked c\nWHERE c.reason <> ''"
+        f"SELECT {lit(spec.source)}, c._file, c._line, c.reason, c.t_record_id, {stage.raw_text}\n"
+        f"FROM checked c\nJOIN {stage.raw_table} r ON r._file = c._file AND r._line = c._line\n"
+        "WHERE c.reason <> ''"
     )
 
 
 def _canonical_values(spec: MappingSpec, stage: Stage) -> dict[str, str]:
-    qty = decimal_cast("ABS(c.n_quantity)", QTY)
-    price = decimal_cast("c.n_price", PRICE)
-    multiplier = decimal_cast("COALESCE(c.n_multiplier, c.m_multiplier, 1)", QTY)
-    gross = decimal_cast(f"{decimal_cast(f'{qty} * {price}', (38, 12))} * {multiplier}", MONEY)
+    qty = decimal_cast("ABS(c.x_quantity)", QTY)
+    price = decimal_cast("c.x_price", PRICE)
+    multiplier = decimal_cast("COALESCE(c.x_multiplier, c.m_multiplier, 1)", QTY)
+    # One rounding to money scale; a multiplier other than 1 keeps 12 decimals in between so the
+    # product cannot overflow NUMBER(38, x). (Rounding a 128-bit decimal is the costly step.)
+    product = f"{qty} * {price}"
+    scaled = decimal_cast(f"{decimal_cast(product, (38, 12))} * {multiplier}", MONEY)
+    gross = f"CASE WHEN {multiplier} = 1 THEN {decimal_cast(product, MONEY)} ELSE {scaled} END"
     id_types = {"isin": "isin", "cusip": "cusip", "sedol": "sedol"}
     ids = {
         name: f"COALESCE(c.m_{name}, CASE WHEN c.id_type = {lit(t)} THEN c.id_value END)"
@@ -91,10 +99,10 @@ def _canonical_values(spec: MappingSpec, stage: Stage) -> dict[str, str]:
         **ids,
         "multiplier": multiplier,
         "gross": gross,
-        "commission": decimal_cast("COALESCE(c.n_commission, 0)", MONEY),
-        "fees": decimal_cast("COALESCE(c.n_fees, 0)", MONEY),
-        "net": decimal_cast("c.n_net", MONEY),
-        "accrued": decimal_cast("c.n_accrued", MONEY),
+        "commission": decimal_cast("COALESCE(c.x_commission, 0)", MONEY),
+        "fees": decimal_cast("COALESCE(c.x_fees, 0)", MONEY),
+        "net": decimal_cast("c.x_net", MONEY),
+        "accrued": decimal_cast("c.x_accrued", MONEY),
         "currency": "c.currency",
         "settle_date": "c.d_settle_date",
         "transact_time": "c.ts_transact_time",
