@@ -4,9 +4,11 @@ Retry mapping (Prefect retries on any exception, so ErrorEquals is ["States.ALL"
 - retry_delay_seconds=int (or None -> 0)        -> IntervalSeconds=int, BackoffRate=1.0
 - a list whose delays are geometric (d, d*r, ...) -> IntervalSeconds=d, BackoffRate=r
 - exponential_backoff(backoff_factor=f)          -> a geometric list f*2**i: BackoffRate=2.0
-- any other list                                 -> the closest faithful form ASL allows:
-  one Retry entry per attempt is impossible (Retry counts attempts per error, not per entry), so
-  IntervalSeconds=first delay and BackoffRate chosen so the LAST delay matches; documented drift.
+- geometric then repeated (Prefect reuses the last delay when retries outnumber delays,
+  e.g. [10, 30, 90] with 4 retries = 10, 30, 90, 90) -> BackoffRate=3, MaxDelaySeconds=90: exact
+- any other list                                 -> the closest form ASL allows (ASL has one
+  interval and one rate per error): IntervalSeconds=first delay, BackoffRate chosen so the last
+  distinct delay matches, MaxDelaySeconds=the largest delay. Delays in between drift.
 ASL requires IntervalSeconds >= 1: a zero delay becomes 1 second (documented in docs/asl-export.md).
 retry_jitter_factor has no exact ASL equivalent; it is ignored.
 """
@@ -70,13 +72,7 @@ def retry_fields(retries: int | None, retry_delay_seconds: Any) -> list[dict[str
         return []
     delays = _delays(int(retries), retry_delay_seconds)
     first = max(1, math.ceil(delays[0]))
-    rate = 1.0
-    if len(delays) > 1 and delays[0] > 0:
-        ratios = {round(b / a, 6) for a, b in zip(delays, delays[1:], strict=False) if a > 0}
-        if len(ratios) == 1:
-            rate = max(1.0, next(iter(ratios)))
-        elif delays[-1] > delays[0]:
-            rate = round((delays[-1] / delays[0]) ** (1 / (len(delays) - 1)), 6)
+    rate = _backoff_rate(delays)
     entry: dict[str, Any] = {
         "ErrorEquals": ["States.ALL"],
         "IntervalSeconds": first,
@@ -86,6 +82,20 @@ def retry_fields(retries: int | None, retry_delay_seconds: Any) -> list[dict[str
     if rate > 1.0:
         entry["MaxDelaySeconds"] = max(first, math.ceil(max(delays)))
     return [entry]
+
+
+def _backoff_rate(delays: list[float]) -> float:
+    """Geometric delays (optionally capped: a repeated last value) -> their exact ratio, with
+    MaxDelaySeconds doing the capping; otherwise the rate that makes the last delay match."""
+    head = list(delays)
+    while len(head) > 1 and head[-1] == head[-2]:
+        head.pop()  # a capped tail: MaxDelaySeconds reproduces it
+    if len(head) < 2 or head[0] <= 0:
+        return 1.0
+    ratios = {round(b / a, 6) for a, b in zip(head, head[1:], strict=False) if a > 0}
+    if len(ratios) == 1:
+        return max(1.0, next(iter(ratios)))
+    return max(1.0, round((head[-1] / head[0]) ** (1 / (len(head) - 1)), 6))
 
 
 def timeout_seconds(value: float | None) -> int | None:

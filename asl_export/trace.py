@@ -27,7 +27,8 @@ from prefect.utilities.callables import get_call_parameters
 from asl_export.codec import EncodingError, encode, import_qualified, qualified_name
 from asl_export.errors import CompileError, at_user_line
 from asl_export.model import BranchStep, Graph, GroupStep, Inputs, MapStep, TaskStep
-from asl_export.options import TracingOptions, task_tags
+from asl_export.naming import fit
+from asl_export.options import TracingOptions
 from asl_export.symbols import Symbol, is_future, symbol_key, symbol_node, symbol_path
 
 _ACTIVE: ContextVar[Tracer | None] = ContextVar("asl_export_tracer", default=None)
@@ -87,6 +88,7 @@ class Tracer:
             n += 1
             ident = re.sub(r"[^A-Za-z0-9_]", "_", f"{prefix.replace('.', '__')}{base}_{n}")
             name = f"{prefix}{base}-{n}"
+        name = fit(name)
         self.used_ids.add(ident)
         self.used_names.add(name)
         return ident, name

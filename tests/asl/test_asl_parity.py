@@ -53,6 +53,6 @@ def test_parallel_submits(prefect_run, local_sfn):
 
 
 def test_large_result_travels_by_claim_check(prefect_run, local_sfn):
-    assert both(flows_fanout.claim_check_flow, {}, prefect_run, local_sfn) == (3000, "xxxxx")
+    assert both(flows_fanout.claim_check_flow, {}, prefect_run, local_sfn) == (3000, "x" * 100 + "1")
     keys = local_sfn.store.client.list_objects_v2(Bucket=local_sfn.bucket).get("Contents", [])
     assert any("big_rows" in k["Key"] for k in keys)

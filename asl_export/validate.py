@@ -1,0 +1,52 @@
+"""Run the two ASL validators (asl-validator from npm, statelint from PyPI) on a definition.
+
+Each catches mistakes the other misses (see ../shared/LOCAL-STACK.md), so build and the tests run
+both. Tools are looked up in the repository's node_modules/.bin and the running interpreter's bin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def asl_validator_path() -> str | None:
+    local = REPO / "node_modules" / ".bin" / "asl-validator"
+    return str(local) if local.exists() else shutil.which("asl-validator")
+
+
+def statelint_path() -> str | None:
+    local = Path(sys.executable).parent / "statelint"
+    return str(local) if local.exists() else shutil.which("statelint")
+
+
+def validate_definition(definition: dict[str, Any]) -> dict[str, list[str]]:
+    """{validator: [problems]}; a missing tool reports itself as a problem (never silently passes)."""
+    report: dict[str, list[str]] = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".asl.json", delete=False) as fh:
+        json.dump(definition, fh)
+        path = fh.name
+    try:
+        tool = asl_validator_path()
+        if tool is None:
+            report["asl-validator"] = ["asl-validator not found (npm install in the repository)"]
+        else:
+            done = subprocess.run([tool, "--json-path", path], capture_output=True, text=True, timeout=120)
+            report["asl-validator"] = [] if done.returncode == 0 else [(done.stdout + done.stderr).strip()]
+        tool = statelint_path()
+        if tool is None:
+            report["statelint"] = ["statelint not found (pip install statelint)"]
+        else:
+            done = subprocess.run([tool, path], capture_output=True, text=True, timeout=120)
+            report["statelint"] = [] if done.returncode == 0 else [(done.stdout + done.stderr).strip()]
+    finally:
+        os.unlink(path)
+    return report
