@@ -225,7 +225,8 @@ class ServiceNow(Block):
     def find_by_correlation_id(self, correlation_id: str) -> dict | None:
         if not correlation_id or "^" in correlation_id or "=" in correlation_id:
             raise ValueError(f"invalid correlation_id {correlation_id!r}")
-        found = list(self.query(f"correlation_id={correlation_id}^ORDERBYsys_created_on", limit=2))
+        query = f"correlation_id={correlation_id}^ORDERBYsys_created_on"
+        found = list(self.query(query, ["sys_id", "number", "state", "sys_created_on"], limit=2))
         if len(found) > 1:
             log.warning("%d incidents share correlation_id %s; using the oldest", len(found), correlation_id)
         return found[0] if found else None

@@ -46,3 +46,16 @@ CREATE TABLE IF NOT EXISTS incident_sync_state (
     watermark        VARCHAR,
     synced_at        TIMESTAMP NOT NULL
 );
+
+-- Deliveries confirmed by ServiceNow, written back to the outbox in batches (one UPDATE + one MERGE
+-- per batch instead of two statements per incident). A crash before the write-back only means the
+-- rows are delivered again: GET-first makes that an idempotent PATCH.
+CREATE TABLE IF NOT EXISTS incident_outbox_done (
+    outbox_id        VARCHAR NOT NULL,
+    seq              NUMBER(38, 0) NOT NULL,
+    break_id         VARCHAR NOT NULL,
+    sys_id           VARCHAR,
+    number           VARCHAR,
+    state            VARCHAR,
+    delivered_at     TIMESTAMP NOT NULL
+);

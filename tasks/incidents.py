@@ -41,6 +41,7 @@ _LOCK = threading.RLock()  # one enqueue/delivery at a time per process: outbox 
 UPSERT_EVENTS = ("opened", "changed", "reopened")
 EVENT_RANK = {"reopened": 3, "opened": 2, "changed": 1}  # which event names a collapsed upsert
 DONE_STATES = (STATE_RESOLVED, STATE_CLOSED, "8")  # resolved, closed, canceled
+WRITE_BACK_BATCH = 200
 
 
 def _utcnow() -> datetime:
@@ -195,10 +196,11 @@ def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batc
     now = now or _utcnow()
     with _LOCK:
         rows = warehouse.fetch_rows(
-            "SELECT outbox_id, break_id, run_id, op, event, payload, attempts, next_attempt_at "
+            "SELECT outbox_id, seq, break_id, run_id, op, event, payload, attempts, next_attempt_at "
             f"FROM incident_outbox WHERE status = 'pending' ORDER BY seq LIMIT {int(max_batch)}"
         )
         held: set[str] = set()  # breaks with an earlier row still undelivered: keep their order
+        done: list[tuple[dict, dict]] = []  # delivered, written back in batches
         for row in rows:
             if row["break_id"] in held:
                 continue
@@ -224,8 +226,11 @@ def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batc
                 counts["failed"] += 1
                 held.add(row["break_id"])
             else:
-                _delivered(warehouse, row, incident, now)
+                done.append((row, incident))
                 counts["delivered"] += 1
+                if len(done) >= WRITE_BACK_BATCH:
+                    _write_back(warehouse, done, now)
+        _write_back(warehouse, done, now)
         counts["pending"] = _pending_count(warehouse)
     log.info("incident outbox: %(delivered)d delivered, %(failed)d failed, %(refused)d refused, "
              "%(pending)d pending", counts)  # fmt: skip
@@ -257,14 +262,34 @@ def _refused(warehouse: Warehouse, row: dict, exc: Exception) -> None:
     )
 
 
-def _delivered(warehouse: Warehouse, row: dict, incident: dict, now: datetime) -> None:
+def _write_back(warehouse: Warehouse, done: list[tuple[dict, dict]], now: datetime) -> None:
+    """Mark delivered rows and remember each break's incident: two statements per batch."""
+    if not done:
+        return
+    stage = pa.table({
+        "outbox_id": [r["outbox_id"] for r, _ in done], "seq": [int(r["seq"]) for r, _ in done],
+        "break_id": [r["break_id"] for r, _ in done], "sys_id": [i.get("sys_id") for _, i in done],
+        "number": [i.get("number") for _, i in done], "state": [i.get("state") for _, i in done],
+        "delivered_at": [now] * len(done),
+    })  # fmt: skip
+    warehouse.execute("DELETE FROM incident_outbox_done")
+    warehouse.load_arrow("incident_outbox_done", stage)
     warehouse.execute(
-        "UPDATE incident_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = :now, "
-        "last_error = NULL, incident_sys_id = :sys_id, incident_number = :number WHERE outbox_id = :id",
-        {"now": now, "sys_id": incident.get("sys_id"), "number": incident.get("number"), "id": row["outbox_id"]},
+        "UPDATE incident_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = d.delivered_at, "
+        "last_error = NULL, incident_sys_id = d.sys_id, incident_number = d.number "
+        "FROM incident_outbox_done d WHERE incident_outbox.outbox_id = d.outbox_id"
     )
-    record_link(warehouse, row["break_id"], incident.get("sys_id"), incident.get("number"),
-                incident.get("state"), now)  # fmt: skip
+    warehouse.execute(
+        "MERGE INTO incident_links l USING (SELECT break_id, sys_id, number, state, delivered_at "
+        "FROM incident_outbox_done QUALIFY ROW_NUMBER() OVER (PARTITION BY break_id ORDER BY seq DESC) = 1) s "
+        "ON l.break_id = s.break_id "
+        "WHEN MATCHED THEN UPDATE SET sys_id = s.sys_id, number = s.number, state = s.state, "
+        "updated_at = s.delivered_at "
+        "WHEN NOT MATCHED THEN INSERT (break_id, sys_id, number, state, updated_at) "
+        "VALUES (s.break_id, s.sys_id, s.number, s.state, s.delivered_at)"
+    )
+    warehouse.execute("DELETE FROM incident_outbox_done")
+    done.clear()
 
 
 def record_link(warehouse: Warehouse, break_id: str, sys_id, number, state, now: datetime) -> None:
