@@ -45,7 +45,7 @@ def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now
         "now": now,
         "hours_to_cutoff": round(hours_to_cutoff(trade_date, now), 3),
     }
-    wh.run_file("59_triage.sql", params)
+    wh.run_file("62_triage.sql", params)
     wh.run_file("60_publish_breaks.sql", params)
     events = wh.fetch_rows(
         "SELECT event, COUNT(*) AS n FROM break_events WHERE run_id = :run_id GROUP BY event", {"run_id": run_id}

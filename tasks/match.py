@@ -67,6 +67,7 @@ def match_day(
         else:
             wh.execute(_sql(name), params)
     wh.execute(_sql("58_classify.sql"), params)
+    wh.execute(_sql("59_outputs.sql"), params)
     return {"recon": recon, **match_summary(wh)}
 
 
