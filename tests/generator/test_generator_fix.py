@@ -136,3 +136,19 @@ def test_every_booked_internal_execution_has_one_drop_copy(day):
     missing = [b for b in day.truth["breaks"] if b["type"] == "MISSING_INTERNALLY"]
     nulls = sum(1 for b in day.broker for i in day.truth["dropcopy"][b]["effective"].values() if i is None)
     assert nulls == len(missing)
+
+
+def test_single_and_batch_encoders_agree_with_simplefix():
+    from recon.generator.fix_dropcopy import encode, encode_many
+
+    header = "35=8\x0149=CASTLEROCK\x0156=FUNDDC\x0134=7\x0152=20261127-14:30:00.000\x01"
+    bodies = ["17=E1\x01150=F\x0155=ACMX\x01", "17=E2\x0119=E1\x01150=G\x0131=101.5\x01", "58=x\x01" * 40]
+    batch = encode_many([(header, b) for b in bodies])
+    for body, msg in zip(bodies, batch, strict=True):
+        m = simplefix.FixMessage()
+        m.append_pair(8, "FIX.4.4", header=True)
+        for field in (header + body).rstrip("\x01").split("\x01"):
+            tag, value = field.split("=", 1)
+            m.append_pair(int(tag), value, header=int(tag) in HEADER_TAGS)
+        assert encode(header, body) == msg == m.encode()
+    assert encode_many([]) == []
