@@ -110,7 +110,7 @@ def build_stage(spec: MappingSpec, header: list[str], raw_columns: dict[str, str
         return f"r.{ident(raw_columns[column])}"
 
     def text(alias: str, column: str | None) -> None:
-        expr = f"NULLIF(TRIM({raw(column)}), '')" if column else "CAST(NULL AS VARCHAR)"
+        expr = _trimmed(raw(column)) if column else "CAST(NULL AS VARCHAR)"
         st.src.append(f"{expr} AS t_{alias}")
 
     st.raw_text = cat(*_interleave([f"COALESCE({raw(h)}, '')" for h in header], lit(spec.file.delimiter)))
@@ -138,6 +138,11 @@ def build_stage(spec: MappingSpec, header: list[str], raw_columns: dict[str, str
         else:
             st.filters.append((listed, cat(lit(f"filtered: {flt.column}="), value, lit(f" is in excluded {shown}"))))
     return st
+
+
+def _trimmed(col: str) -> str:
+    """NULLIF(TRIM(col), ''), but TRIM (which copies the string) only for padded values."""
+    return f"NULLIF(CASE WHEN {col} LIKE ' %' OR {col} LIKE '% ' THEN TRIM({col}) ELSE {col} END, '')"
 
 
 def _interleave(items: list[str], sep: str) -> list[str]:

@@ -126,3 +126,17 @@ def test_files_of_one_layout_may_differ_in_extra_columns(wh, write, acme):
     assert ingest_file(wh, second, acme)["canonical"] == 1
     assert wh.scalar("SELECT COUNT(*) FROM raw_acme WHERE f_extra = 'x'") == 1
     assert wh.scalar("SELECT COUNT(*) FROM executions WHERE broker = 'acme'") == 2
+
+
+def test_padded_and_quoted_values(wh, write, by_id, acme):
+    rows = [
+        "  A-1 ; FUND-1 ; AAPL;XNAS; O'B ;  3 ; 10 ;;EQ;;;;;27-Nov-2026;OK",
+        "\"A;2\";FUND-1;AAPL;XNAS;O'B;3;10;;EQ;;;;;27-Nov-2026;OK",
+        "A-3;   ;AAPL;XNAS;O'B;3;10;;EQ;;;;;27-Nov-2026;OK",
+    ]
+    path = write("acme_padded.txt", ACME_HEADER + "\n".join(rows) + "\n")
+    assert ingest_file(wh, path, acme)["canonical"] == 2
+    ex = by_id("executions", path)
+    assert ex["A-1"]["account"] == "FUND-1" and ex["A-1"]["quantity"] == 3 and ex["A-1"]["side"] == "buy"
+    assert "A;2" in ex
+    assert by_id("rejects", path)["A-3"]["reason"] == "missing account: Fund is empty"
