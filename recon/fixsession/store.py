@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from pathlib import Path
 
 from recon.paths import recon_home
@@ -33,6 +34,8 @@ class SequenceStore:
         self._db.execute("CREATE TABLE IF NOT EXISTS seqnums (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
         self._db.execute("INSERT OR IGNORE INTO seqnums VALUES ('next_out', 1), ('next_in', 1)")
         self._cache = dict(self._db.execute("SELECT name, value FROM seqnums").fetchall())
+        # The session thread takes outbound numbers while the publisher thread acknowledges.
+        self._lock = threading.Lock()
 
     @property
     def next_out(self) -> int:
@@ -49,21 +52,25 @@ class SequenceStore:
 
     def take_out(self) -> int:
         """Reserve our next outbound MsgSeqNum (persisted before the message is sent)."""
-        seq = self.next_out
-        self._set("next_out", seq + 1)
-        return seq
+        with self._lock:
+            seq = self.next_out
+            self._set("next_out", seq + 1)
+            return seq
 
     def acknowledge_in(self, next_in: int) -> None:
         """Every inbound message below next_in is handled (published, if an application message)."""
-        if next_in < self.next_in:
-            raise ValueError(f"acknowledged inbound sequence cannot go back: {next_in} < {self.next_in}")
-        self._set("next_in", next_in)
+        with self._lock:
+            if next_in < self.next_in:
+                raise ValueError(f"acknowledged inbound sequence cannot go back: {next_in} < {self.next_in}")
+            self._set("next_in", next_in)
 
     def reset(self, next_in: int = 1, next_out: int = 1) -> None:
         """ResetSeqNumFlag / SequenceReset-Reset: both directions start again."""
-        self._db.execute("UPDATE seqnums SET value = ? WHERE name = 'next_out'", (next_out,))
-        self._db.execute("UPDATE seqnums SET value = ? WHERE name = 'next_in'", (next_in,))
-        self._cache.update(next_out=next_out, next_in=next_in)
+        with self._lock:
+            self._db.execute("UPDATE seqnums SET value = ? WHERE name = 'next_out'", (next_out,))
+            self._db.execute("UPDATE seqnums SET value = ? WHERE name = 'next_in'", (next_in,))
+            self._cache.update(next_out=next_out, next_in=next_in)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()

@@ -188,6 +188,13 @@ class Acceptor:
         self.send(msg)
         return report_id
 
+    def burst(self, count: int, accounts: int = 20) -> float:
+        """Send `count` fills as fast as QuickFIX takes them; returns the wall time.time() at the start."""
+        started = time.time()
+        for i in range(count):
+            self.execution_report(f"ACC{i % accounts:03d}", "AAPL", Decimal(100 + i % 7), Decimal("190.25"))
+        return started
+
     def is_logged_on(self) -> bool:
         return bool(self.session.isLoggedOn())
 
