@@ -187,20 +187,36 @@ def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batc
     stays pending with attempts / next_attempt_at / last_error), refused = rows ServiceNow rejected
     as invalid (status 'failed', for a human), pending = rows still waiting after this call.
     """
-    ensure_outbox(warehouse)
     counts = {"delivered": 0, "failed": 0, "refused": 0, "pending": 0}
-    if servicenow is None or not servicenow.configured:
-        counts["pending"] = _pending_count(warehouse)
-        log.info("no ServiceNow instance configured: %d incident change(s) kept locally", counts["pending"])
-        return counts
     now = now or _utcnow()
-    with _LOCK:
-        rows = warehouse.fetch_rows(
-            "SELECT outbox_id, seq, break_id, run_id, op, event, payload, attempts, next_attempt_at "
-            f"FROM incident_outbox WHERE status = 'pending' ORDER BY seq LIMIT {int(max_batch)}"
-        )
-        held: set[str] = set()  # breaks with an earlier row still undelivered: keep their order
-        done: list[tuple[dict, dict]] = []  # delivered, written back in batches
+    try:
+        ensure_outbox(warehouse)
+        if servicenow is None or not servicenow.configured:
+            counts["pending"] = _pending_count(warehouse)
+            log.info("no ServiceNow instance configured: %d incident change(s) kept locally", counts["pending"])
+            return counts
+        with _LOCK:
+            _deliver_batch(warehouse, servicenow, counts, max_batch, retry_base_seconds, now)
+            counts["pending"] = _pending_count(warehouse)
+    except Exception as exc:  # noqa: BLE001 - e.g. the warehouse itself failing: report, never raise
+        log.error("incident delivery stopped: %s", _error_text(exc))
+        counts["error"] = _error_text(exc)
+        return counts
+    log.info("incident outbox: %(delivered)d delivered, %(failed)d failed, %(refused)d refused, "
+             "%(pending)d pending", counts)  # fmt: skip
+    return counts
+
+
+def _deliver_batch(warehouse: Warehouse, servicenow: ServiceNow, counts: dict, max_batch: int,
+                   retry_base_seconds: float, now: datetime) -> None:  # fmt: skip
+    """Pending rows in seq order; what is delivered is written back in batches (also on the way out)."""
+    rows = warehouse.fetch_rows(
+        "SELECT outbox_id, seq, break_id, run_id, op, event, payload, attempts, next_attempt_at "
+        f"FROM incident_outbox WHERE status = 'pending' ORDER BY seq LIMIT {int(max_batch)}"
+    )
+    held: set[str] = set()  # breaks with an earlier row still undelivered: keep their order
+    done: list[tuple[dict, dict]] = []  # delivered, written back in batches
+    try:
         for row in rows:
             if row["break_id"] in held:
                 continue
@@ -230,11 +246,8 @@ def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batc
                 counts["delivered"] += 1
                 if len(done) >= WRITE_BACK_BATCH:
                     _write_back(warehouse, done, now)
+    finally:
         _write_back(warehouse, done, now)
-        counts["pending"] = _pending_count(warehouse)
-    log.info("incident outbox: %(delivered)d delivered, %(failed)d failed, %(refused)d refused, "
-             "%(pending)d pending", counts)  # fmt: skip
-    return counts
 
 
 def _error_text(exc: Exception) -> str:

@@ -101,3 +101,11 @@ def test_backoff_between_deliveries_grows_and_is_capped(wh, emulator, servicenow
         now = nxt
     assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
     assert wh.scalar("SELECT attempts FROM incident_outbox") == 9
+
+
+def test_a_failing_warehouse_is_reported_not_raised(tmp_path, servicenow):
+    from blocks.warehouse import Warehouse
+
+    broken = Warehouse(duckdb_path=str(tmp_path))  # a directory: DuckDB cannot open it
+    result = deliver_outbox(broken, servicenow)
+    assert result["delivered"] == 0 and "error" in result
