@@ -23,12 +23,12 @@ from tasks.land import (
 )
 from tasks.match import match_task
 from tasks.results import export_results_task
-from tasks.run_context import start_run_task
+from tasks.run_context import default_landing_task, resolve_trade_date_task, start_run_task
 
 
 @flow(name="daily-reconciliation", timeout_seconds=3 * 3600)
 def daily_reconciliation(
-    trade_date: date,
+    trade_date: date | None = None,
     accounts: list[str] | None = None,
     brokers: list[str] | None = None,
     landing_dir: str | None = None,
@@ -36,19 +36,26 @@ def daily_reconciliation(
     out_dir: str | None = None,
     warehouse_ref: str | None = None,
     run_id: str | None = None,
+    force: bool = False,
 ) -> dict:
     """Reconcile one trade date: internal bookings against each prime broker's file and drop copy.
 
-    accounts / brokers narrow the run (an ad-hoc rerun of one account or broker); landing_dir is a
-    directory laid out as `recon generate` writes it, or `inputs` names the files explicitly.
+    trade_date defaults to today (New York). accounts / brokers narrow the run (an ad-hoc rerun of
+    one account or broker). landing_dir is a directory laid out as `recon generate` writes it
+    (default RECON_LANDING_ROOT/<date>), or `inputs` names the files explicitly. Files already
+    landed with the same content are not landed again unless force is set.
     """
+    trade_date = resolve_trade_date_task(trade_date)
     run = start_run_task(trade_date, run_id, out_dir)
-    day = resolve_inputs_task(landing_dir, inputs)
+    day = resolve_inputs_task(default_landing_task(trade_date, landing_dir, inputs), inputs)
     instruments = land_instruments_task(day, warehouse_ref)
     landed = land_file_task.map(
-        day_files_task(day), unmapped(trade_date), unmapped(run), unmapped(warehouse_ref), wait_for=[instruments]
+        day_files_task(day), unmapped(trade_date), unmapped(run), unmapped(force), unmapped(warehouse_ref),
+        wait_for=[instruments],
     )
-    dropcopy = land_dropcopy_task.map(dropcopy_files_task(day), unmapped(day), unmapped(warehouse_ref), wait_for=[instruments])
+    dropcopy = land_dropcopy_task.map(
+        dropcopy_files_task(day), unmapped(day), unmapped(force), unmapped(warehouse_ref), wait_for=[instruments]
+    )
 
     # One pair at a time: the passes share the warehouse's work tables.
     vs_broker = match_task(trade_date, "broker", brokers, accounts, warehouse_ref, wait_for=[landed, dropcopy])

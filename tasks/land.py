@@ -8,6 +8,9 @@ reports), so the run summary can check every file the same way.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
@@ -36,20 +39,53 @@ def land_instruments(day: dict, warehouse_ref: str | None = None) -> int:
     return load_instruments(wh, day["instruments"]) if day.get("instruments") else 0
 
 
-def land_file(file: dict, trade_date, run: dict, warehouse_ref: str | None = None) -> dict:
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _already_landed(wh, key: str, digest: str) -> dict | None:
+    wh.run_file("02_landed_files.sql")
+    row = wh.fetch_rows("SELECT sha256, totals FROM landed_files WHERE file = :f", {"f": key})
+    return json.loads(row[0]["totals"]) if row and row[0]["sha256"] == digest else None
+
+
+def _remember(wh, key: str, digest: str, totals: dict) -> None:
+    wh.execute("DELETE FROM landed_files WHERE file = :f", {"f": key})
+    wh.execute(
+        "INSERT INTO landed_files (file, sha256, totals, landed_at) VALUES (:f, :h, :t, :at)",
+        {"f": key, "h": digest, "t": json.dumps(totals), "at": datetime.now(UTC).replace(tzinfo=None)},
+    )
+
+
+def land_file(file: dict, trade_date, run: dict, force: bool = False, warehouse_ref: str | None = None) -> dict:
+    """Land one mapped file; an unchanged file (same bytes) is skipped unless force."""
     f = FileInput.model_validate(file)
-    t = ingest_file(get_warehouse(warehouse_ref), f.path, f.mapping or f.name, f.name, trade_date, run["run_id"])
-    return {
+    wh = get_warehouse(warehouse_ref)
+    digest = _sha256(f.path)
+    key = str(Path(f.path))
+    if not force and (done := _already_landed(wh, key, digest)):
+        return {**done, "skipped": True}
+    t = ingest_file(wh, f.path, f.mapping or f.name, f.name, trade_date, run["run_id"])
+    totals = {
         "source": t["source"], "broker": t["broker"], "file": t["file"], "read": t["rows_read"],
         "canonical": t["canonical"], "rejected": t["rejected"], "lifecycle_removed": 0,
         "trailer_status": t["trailer_status"],
     }
+    _remember(wh, key, digest, totals)
+    return totals
 
 
-def land_dropcopy(file: dict, day: dict, warehouse_ref: str | None = None) -> dict:
+def land_dropcopy(file: dict, day: dict, force: bool = False, warehouse_ref: str | None = None) -> dict:
     """Parse one broker's drop copy (lifecycle applied) and replace its rows in the warehouse."""
     f = FileInput.model_validate(file)
     broker = f.name or Path(f.path).stem
+    digest = _sha256(f.path)
+    if not force and (done := _already_landed(get_warehouse(warehouse_ref), str(Path(f.path)), digest)):
+        return {**done, "skipped": True}
     master = InstrumentMaster.from_csv(day["instruments"]) if day.get("instruments") else None
     executions, rejects, totals = parse_fix_files([f.path], broker, master)
     wh = get_warehouse(warehouse_ref)
@@ -66,10 +102,12 @@ def land_dropcopy(file: dict, day: dict, warehouse_ref: str | None = None) -> di
         wh.load_arrow("rejects", rejects_to_arrow(rejects))
     t = next(iter(totals.values()))
     removed = t["read"] - len(executions) - t["rejected"]
-    return {
+    result = {
         "source": "dropcopy", "broker": broker, "file": key, "read": t["read"], "canonical": len(executions),
         "rejected": t["rejected"], "lifecycle_removed": removed,
     }
+    _remember(wh, key, digest, result)
+    return result
 
 
 resolve_inputs_task = task(resolve_inputs, name="resolve-inputs", cache_policy=NO_CACHE)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -27,4 +29,19 @@ def start_run(trade_date: date, run_id: str | None = None, out_dir: str | None =
     return {"run_id": run_id, "out_dir": str(out.resolve())}
 
 
+def resolve_trade_date(trade_date: date | None) -> date:
+    """A scheduled run gives no date: it reconciles today in New York."""
+    return trade_date or datetime.now(ZoneInfo("America/New_York")).date()
+
+
+def default_landing(trade_date: date, landing_dir: str | None, inputs: dict | None) -> str | None:
+    """Where a run without explicit inputs looks: RECON_LANDING_ROOT/<date> (default RECON_HOME/landing)."""
+    if landing_dir or inputs:
+        return landing_dir
+    root = Path(os.environ.get("RECON_LANDING_ROOT") or recon_home() / "landing")
+    return str(root / trade_date.isoformat())
+
+
 start_run_task = task(start_run, name="start-run", cache_policy=NO_CACHE)
+resolve_trade_date_task = task(resolve_trade_date, name="resolve-trade-date", cache_policy=NO_CACHE)
+default_landing_task = task(default_landing, name="default-landing", cache_policy=NO_CACHE)
