@@ -85,13 +85,12 @@ class Booker:
         if qty <= 0:
             raise NormalizeError(f"LastQty(32) must be > 0, got {f['32']!r}")
         price = dec(f, "31")
-        return self.execution(
-            f, f, inst, record_id=exec_id, kind="fill", account=need(f, "1"), qty=qty, price=price,
-            file=file, line=line, order_id=f.get("37") or None, group_id=None, net_tag="118",
-        )
+        # positional: this is the hot path (keyword passing of 13 arguments costs ~1 us)
+        return self.execution(f, f, inst, exec_id, "fill", need(f, "1"), qty, price, file, line,
+                              f.get("37") or None, None, "118")
 
     def execution(
-        self, top: dict, part: dict, inst: ResolvedInstrument, *, record_id: str, kind: str, account: str,
+        self, top: dict, part: dict, inst: ResolvedInstrument, record_id: str, kind: str, account: str,
         qty: Decimal, price: Decimal, file: str, line: int, order_id: str | None, group_id: str | None,
         net_tag: str, gross_tag: str | None = "381", side_fields: dict | None = None,
     ) -> Execution:

@@ -25,7 +25,7 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
         # No '=' inside any value: one split gives tags and values alternately (the fast path).
         kv = text[:-1].replace("=", delim).split(delim)
         if len(kv) == 2 * n and kv[4] == "35":
-            fields = dict(zip(kv[::2], kv[1::2], strict=True))
+            fields = dict(zip(kv[::2], kv[1::2]))  # noqa: B905 (equal lengths checked)
             specs = GROUPS.get(kv[5], EMPTY)
             if len(fields) == n and "".join(fields).isdigit() and (not specs or specs.keys().isdisjoint(fields)):
                 return fields, set()

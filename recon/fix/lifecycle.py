@@ -15,7 +15,7 @@ The book keeps state across batches so a stream can feed it micro-batch by micro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from recon.fix.normalize import CANCEL, CORRECT, NEW, SKIP, FixRecord
 from recon.model import Execution
@@ -35,9 +35,9 @@ class _Unit:
     executions: list[Execution]
     origin_file: str
     batch: int
-    version: int = 1
-    alive: bool = True
-    exec_ids: list[str] = field(default_factory=list)  # every message id in the chain, in order
+    version: int
+    alive: bool
+    exec_ids: list[str]  # every message id in the chain, in order
 
 
 @dataclass(slots=True)
@@ -53,7 +53,7 @@ class BatchOutcome:
 class FixBook:
     def __init__(self) -> None:
         self._units: dict[tuple[str, str], _Unit] = {}
-        self._alias: dict[tuple[str, str], tuple[str, str]] = {}
+        self._alias: dict[tuple[str, str], tuple[str, str]] = {}  # correction/bust id -> unit key
         self._seen: dict[tuple[str, str], tuple[str, int]] = {}  # booking message id -> (file, line) first seen
         self._skipped: set[tuple[str, str]] = set()
         self._batch = 0
@@ -85,13 +85,12 @@ class FixBook:
                               f"(first seen at {first[0]}:{first[1]})")
         self._seen[key] = (file, line)
         if rec.action == NEW:
-            unit = _Unit(rec.msg_id, rec.executions, file, self._batch, exec_ids=[rec.msg_id])
+            unit = _Unit(rec.msg_id, rec.executions, file, self._batch, 1, True, [rec.msg_id])
             self._units[key] = unit
             self._new.append(unit)
-            self._alias[key] = key
-            self._touched[key] = None
             return NEW_UNIT, None
-        target = self._alias.get((rec.family, rec.ref_id))
+        ref = (rec.family, rec.ref_id)
+        target = ref if ref in self._units else self._alias.get(ref)
         what = "correction" if rec.action == CORRECT else "bust"
         if target is None:
             return REJECTED, f"{what} target unknown: {_REF_NAMES[rec.family]}={rec.ref_id} was never booked"
@@ -104,26 +103,28 @@ class FixBook:
             unit.alive = False
             if unit.batch != self._batch:
                 self._removed.extend(e.record_id for e in unit.executions)
-            self._touched.pop(target, None)
+                self._touched.pop(target, None)
             return BUSTED, None
         assert rec.action == CORRECT
         unit.version += 1
         for e in rec.executions:
             _rebase(e, rec.msg_id, unit.key, unit.version, rec.ref_id, unit.exec_ids)
         unit.executions = rec.executions
-        self._touched[target] = None
+        if unit.batch != self._batch:
+            self._touched[target] = None  # this batch's own units are reported through _new
         return CORRECTED, None
 
     def finish_batch(self) -> BatchOutcome:
         executions: list[Execution] = []
         booked: dict[str, int] = {}
         voided: dict[str, int] = {}
-        for key in self._touched:
-            unit = self._units[key]
-            executions.extend(unit.executions)
         for unit in self._new:
+            if unit.alive:
+                executions.extend(unit.executions)
             bucket = booked if unit.alive else voided
             bucket[unit.origin_file] = bucket.get(unit.origin_file, 0) + 1
+        for key in self._touched:  # corrected in this batch, booked in an earlier one
+            executions.extend(self._units[key].executions)
         return BatchOutcome(executions, list(self._removed), booked, voided)
 
     def effective(self) -> list[Execution]:

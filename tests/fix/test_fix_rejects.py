@@ -211,3 +211,14 @@ def test_single_sided_trade_report_without_nosides(parse):
     result = parse(msg)
     [e] = result.executions
     assert (e.record_id, e.account, e.side) == ("TR-J:1", "ACC-9", "sell")
+
+
+def test_byte_sum_equals_sum_for_any_length():
+    import random
+
+    from recon.fix.framing import byte_sum
+
+    rng = random.Random(5)
+    for n in (0, 1, 255, 256, 257, 511, 512, 513, 4000):
+        for data in (bytes(rng.randrange(256) for _ in range(n)), b"\xff" * n):
+            assert byte_sum(data) == sum(data), n
