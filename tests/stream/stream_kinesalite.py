@@ -1,7 +1,7 @@
 """A kinesalite server (npm package in node_modules) on a free 127.0.0.1 port.
 
 kinesalite's own CLI listens on every interface, so the fixture loads the same module with node
-and binds it to 127.0.0.1. Streams become ACTIVE after 50 ms (instead of 500) to keep tests quick.
+and binds it to 127.0.0.1; the server exits by itself once its parent process is gone. Streams become ACTIVE after 50 ms (instead of 500) to keep tests quick.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ _SCRIPT = """
 const kinesalite = require(process.argv[1]);
 const server = kinesalite({createStreamMs: 50, deleteStreamMs: 50, updateStreamMs: 50, shardLimit: 50});
 server.listen(Number(process.argv[2]), '127.0.0.1', () => console.log('listening'));
+// Exit when the test process is gone, even if it crashed before its teardown ran.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();
 """
 
 
@@ -43,7 +46,9 @@ class Kinesalite:
         if node is None or not module.exists():
             raise RuntimeError("kinesalite needs node and `npm install` (node_modules/kinesalite)")
         log = open(self.workdir / "kinesalite.log", "wb")
-        self.proc = subprocess.Popen([node, "-e", _SCRIPT, str(module), str(self.port)], stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [node, "-e", _SCRIPT, str(module), str(self.port)], stdout=log, stderr=log
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
