@@ -20,11 +20,21 @@ import simplefix  # noqa: E402
 
 from recon.fix import check_totals, ingest  # noqa: E402
 
-SYMBOLS = [("AAPL", "XNAS"), ("MSFT", "XNAS"), ("IBM", "XNYS"), ("VOD", "XLON"), ("SAP", "XETR"),
-           ("SPY", "ARCX"), ("JPM", "XNYS"), ("NVDA", "XNAS")]
+SYMBOLS = [
+    ("AAPL", "XNAS"),
+    ("MSFT", "XNAS"),
+    ("IBM", "XNYS"),
+    ("VOD", "XLON"),
+    ("SAP", "XETR"),
+    ("SPY", "ARCX"),
+    ("JPM", "XNYS"),
+    ("NVDA", "XNAS"),
+]
 
 
-def _report(rng: random.Random, seq: int, exec_id: str, exec_type: str, ref: str | None, poss_dup: bool) -> bytes:
+def _report(
+    rng: random.Random, seq: int, exec_id: str, exec_type: str, ref: str | None, poss_dup: bool
+) -> bytes:
     sym, mic = rng.choice(SYMBOLS)
     qty = rng.randint(1, 50) * 100
     px = f"{rng.uniform(10, 500):.4f}"
@@ -129,15 +139,25 @@ def main() -> None:
     check_totals(totals)
     assert totals["rejected"] == 0, result.rejects[:3]
     n = len(messages)
-    print(f"FIX parsing, {n} ExecutionReports, {avg:.0f} bytes and {fields} fields each, one core, "
-          f"best of {args.repeat}")
-    print(f"{'variant':<44} {'msgs':>8} {'wall s':>8} {'msgs/s':>9} {'ratio':>6} {'cpu s':>8} {'cpu ratio':>9}")
-    print(f"{'simplefix FixParser (parse only, baseline)':<44} {n:>8} {base:>8.3f} {n / base:>9.0f} {1:>6.2f} "
-          f"{base_cpu:>8.3f} {1:>9.2f}")
-    print(f"{'recon.fix ingest (parse+verify+normalize+lc)':<44} {n:>8} {ours:>8.3f} {n / ours:>9.0f} "
-          f"{base / ours:>6.2f} {ours_cpu:>8.3f} {base_cpu / ours_cpu:>9.2f}")
-    print(f"outcomes: booked {totals['booked']}, corrected {totals['corrected']}, busted {totals['busted']}, "
-          f"voided {totals['voided']}, duplicates {totals['duplicates']}, not booked {totals['not_booked']}")
+    print(
+        f"FIX parsing, {n} ExecutionReports, {avg:.0f} bytes and {fields} fields each, one core, "
+        f"best of {args.repeat}"
+    )
+    print(
+        f"{'variant':<44} {'msgs':>8} {'wall s':>8} {'msgs/s':>9} {'ratio':>6} {'cpu s':>8} {'cpu ratio':>9}"
+    )
+    print(
+        f"{'simplefix FixParser (parse only, baseline)':<44} {n:>8} {base:>8.3f} {n / base:>9.0f} {1:>6.2f} "
+        f"{base_cpu:>8.3f} {1:>9.2f}"
+    )
+    print(
+        f"{'recon.fix ingest (parse+verify+normalize+lc)':<44} {n:>8} {ours:>8.3f} {n / ours:>9.0f} "
+        f"{base / ours:>6.2f} {ours_cpu:>8.3f} {base_cpu / ours_cpu:>9.2f}"
+    )
+    print(
+        f"outcomes: booked {totals['booked']}, corrected {totals['corrected']}, busted {totals['busted']}, "
+        f"voided {totals['voided']}, duplicates {totals['duplicates']}, not booked {totals['not_booked']}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ from recon.fix import FixBook, ParseResult, check_totals, ingest
 from recon.instruments import InstrumentMaster
 from recon.model import Execution, Reject
 
-EXECUTION_COLUMNS = [f.name for f in dataclass_fields(Execution) if f.name != "extra"] + ["exec_ids", "cl_ord_id"]
+EXECUTION_COLUMNS = [f.name for f in dataclass_fields(Execution) if f.name != "extra"] + [
+    "exec_ids",
+    "cl_ord_id",
+]
 REJECT_COLUMNS = ["file", "line", "reason", "record_id", "source", "raw"]
 
 
@@ -48,7 +51,9 @@ def parse_fix_files(
 
 
 def parse_fix_messages(
-    records: Iterable[tuple[bytes, str, int]], broker: str, master: InstrumentMaster | None = None,
+    records: Iterable[tuple[bytes, str, int]],
+    broker: str,
+    master: InstrumentMaster | None = None,
     book: FixBook | None = None,
 ) -> ParseResult:
     """Parse streamed records (bytes, source name, line/sequence number) as one micro-batch.
@@ -83,9 +88,7 @@ def write_rejects_csv(rejects: list[Reject], path: str | Path) -> None:
             w.writerow([_csv_value(getattr(r, c)) for c in REJECT_COLUMNS])
 
 
-def ingest_fix_files(
-    paths: list[str], broker: str, out_dir: str, instruments: str | None = None
-) -> dict:
+def ingest_fix_files(paths: list[str], broker: str, out_dir: str, instruments: str | None = None) -> dict:
     """Parse files and write out_dir/executions.csv and out_dir/rejects.csv; -> summary JSON."""
     master = InstrumentMaster.from_csv(instruments) if instruments else None
     executions, rejects, totals = parse_fix_files(paths, broker, master)
@@ -103,7 +106,9 @@ def ingest_fix_files(
 
 
 @task(name="ingest-fix-files", cache_policy=NO_CACHE)
-def ingest_fix_files_task(paths: list[str], broker: str, out_dir: str, instruments: str | None = None) -> dict:
+def ingest_fix_files_task(
+    paths: list[str], broker: str, out_dir: str, instruments: str | None = None
+) -> dict:
     """Parse a broker's drop-copy files into CSVs; returns their paths and the control totals."""
     return ingest_fix_files(paths, broker, out_dir, instruments)
 

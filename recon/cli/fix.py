@@ -10,14 +10,26 @@ from recon.cli.common import console, fail, table
 
 app = typer.Typer(help="FIX drop copy: parse, validate, apply the lifecycle.", no_args_is_help=True)
 
-_METRICS = ["read", "parsed", "rejected", "duplicates", "not_booked", "booked", "corrected", "busted",
-            "voided", "executions"]
+_METRICS = [
+    "read",
+    "parsed",
+    "rejected",
+    "duplicates",
+    "not_booked",
+    "booked",
+    "corrected",
+    "busted",
+    "voided",
+    "executions",
+]
 _MAX_FILE_COLUMNS = 4  # beyond this, per-file columns would not fit a terminal: show the total only
 
 
 @app.command("parse")
 def parse(
-    files: list[Path] = typer.Argument(..., help="FIX files: raw SOH, '|' logs, timestamp-prefixed log lines."),
+    files: list[Path] = typer.Argument(
+        ..., help="FIX files: raw SOH, '|' logs, timestamp-prefixed log lines."
+    ),
     out: Path = typer.Option(..., "--out", help="Directory for executions.csv and rejects.csv."),
     broker: str | None = typer.Option(
         None, "--broker", help="Broker name for every file (default: each file's name without suffix)."
@@ -58,8 +70,10 @@ def parse(
     write_executions_csv(executions, out / "executions.csv")
     write_rejects_csv(rejects, out / "rejects.csv")
     console.print(_totals_table(totals))
-    console.print(f"wrote {out / 'executions.csv'} ({len(executions)} executions) and "
-                  f"{out / 'rejects.csv'} ({len(rejects)} rejects)")
+    console.print(
+        f"wrote {out / 'executions.csv'} ({len(executions)} executions) and "
+        f"{out / 'rejects.csv'} ({len(rejects)} rejects)"
+    )
 
 
 def _totals_table(totals: dict[str, dict[str, int]]):

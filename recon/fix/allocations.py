@@ -21,8 +21,15 @@ if TYPE_CHECKING:
     from recon.fix.normalize import FixRecord
 
 _AE_ACTIONS = {"0": "new", "2": "correct", "1": "cancel", "4": "cancel", "5": "cancel", "3": "skip"}
-_ALLOC_ACTIONS = {"0": "new", "4": "new", "5": "new", "1": "correct", "2": "cancel", "6": "cancel",
-                  "3": "skip"}
+_ALLOC_ACTIONS = {
+    "0": "new",
+    "4": "new",
+    "5": "new",
+    "1": "correct",
+    "2": "cancel",
+    "6": "cancel",
+    "3": "skip",
+}
 _CONFIRM_ACTIONS = {"0": "new", "1": "correct", "2": "cancel"}
 
 
@@ -60,11 +67,24 @@ def trade_capture_record(booker: Booker, f: dict, poss_dup: bool, file: str, lin
         raise NormalizeError(f"LastQty(32) must be > 0, got {f['32']!r}")
     price = dec(f, "31")
     for index, side in enumerate(sides, start=1):
-        record.executions.append(booker.execution(
-            f, side, inst, record_id=f"{report_id}:{index}", kind="trade",
-            account=_side_account(side, index), qty=qty, price=price, file=file, line=line,
-            order_id=side.get("37") or None, group_id=None, net_tag="118", side_fields=side,
-        ))
+        record.executions.append(
+            booker.execution(
+                f,
+                side,
+                inst,
+                record_id=f"{report_id}:{index}",
+                kind="trade",
+                account=_side_account(side, index),
+                qty=qty,
+                price=price,
+                file=file,
+                line=line,
+                order_id=side.get("37") or None,
+                group_id=None,
+                net_tag="118",
+                side_fields=side,
+            )
+        )
     return record
 
 
@@ -100,16 +120,31 @@ def allocation_record(booker: Booker, f: dict, poss_dup: bool, file: str, line: 
             raise NormalizeError(f"missing required AllocAccount(79) in NoAllocs(78) entry {index}")
         qty = dec(alloc, "80")
         if qty <= 0:
-            raise NormalizeError(f"AllocQty(80) must be > 0 in NoAllocs(78) entry {index}, got {alloc['80']!r}")
+            raise NormalizeError(
+                f"AllocQty(80) must be > 0 in NoAllocs(78) entry {index}, got {alloc['80']!r}"
+            )
         price = dec(alloc, "153") if alloc.get("153") else avg_px
         # Two entries for one account (a split allocation) keep distinct, stable ids.
         seen[account] = seen.get(account, 0) + 1
         suffix = account if seen[account] == 1 else f"{account}#{seen[account]}"
-        record.executions.append(booker.execution(
-            f, alloc, inst, record_id=f"{alloc_id}:{suffix}", kind="allocation", account=account,
-            qty=qty, price=price, file=file, line=line, order_id=order_id, group_id=alloc_id,
-            net_tag="154", gross_tag=None,
-        ))
+        record.executions.append(
+            booker.execution(
+                f,
+                alloc,
+                inst,
+                record_id=f"{alloc_id}:{suffix}",
+                kind="allocation",
+                account=account,
+                qty=qty,
+                price=price,
+                file=file,
+                line=line,
+                order_id=order_id,
+                group_id=alloc_id,
+                net_tag="154",
+                gross_tag=None,
+            )
+        )
     return record
 
 
@@ -134,9 +169,21 @@ def confirmation_record(booker: Booker, f: dict, poss_dup: bool, file: str, line
     qty = dec(f, "80")
     if qty <= 0:
         raise NormalizeError(f"AllocQty(80) must be > 0, got {f['80']!r}")
-    record.executions.append(booker.execution(
-        f, f, booker.resolver.resolve(f), record_id=confirm_id, kind="allocation", account=account,
-        qty=qty, price=dec(f, "6"), file=file, line=line, order_id=_first_order_id(f),
-        group_id=f.get("70") or None, net_tag="118",
-    ))
+    record.executions.append(
+        booker.execution(
+            f,
+            f,
+            booker.resolver.resolve(f),
+            record_id=confirm_id,
+            kind="allocation",
+            account=account,
+            qty=qty,
+            price=dec(f, "6"),
+            file=file,
+            line=line,
+            order_id=_first_order_id(f),
+            group_id=f.get("70") or None,
+            net_tag="118",
+        )
+    )
     return record

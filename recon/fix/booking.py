@@ -23,13 +23,44 @@ SOURCE = "dropcopy"
 _SIDES = {"1": "buy", "2": "sell", "3": "buy", "4": "sell", "5": "sell_short", "6": "sell_short"}
 _ZERO = Decimal(0)
 _FIELD_ORDER = (
-    "source", "record_id", "account", "instrument_id", "asset_class", "side", "quantity", "price",
-    "trade_date", "broker", "record_kind", "symbol", "mic", "isin", "cusip", "sedol", "multiplier",
-    "gross", "commission", "fees", "net", "accrued", "currency", "settle_date", "transact_time",
-    "order_id", "group_id", "exec_type", "ref_id", "version", "file", "line", "extra",
+    "source",
+    "record_id",
+    "account",
+    "instrument_id",
+    "asset_class",
+    "side",
+    "quantity",
+    "price",
+    "trade_date",
+    "broker",
+    "record_kind",
+    "symbol",
+    "mic",
+    "isin",
+    "cusip",
+    "sedol",
+    "multiplier",
+    "gross",
+    "commission",
+    "fees",
+    "net",
+    "accrued",
+    "currency",
+    "settle_date",
+    "transact_time",
+    "order_id",
+    "group_id",
+    "exec_type",
+    "ref_id",
+    "version",
+    "file",
+    "line",
+    "extra",
 )
 if tuple(f.name for f in dataclasses.fields(Execution)) != _FIELD_ORDER:
-    raise ImportError("recon.model.Execution fields changed: update booking._FIELD_ORDER and Booker.execution")
+    raise ImportError(
+        "recon.model.Execution fields changed: update booking._FIELD_ORDER and Booker.execution"
+    )
 
 
 def side_of(fields: dict) -> str:
@@ -56,7 +87,9 @@ def commission_of(fields: dict, qty: Decimal, gross: Decimal, multiplier: Decima
         return amount * gross / 100
     if kind == "6":
         return amount * qty * multiplier
-    raise NormalizeError(f"unsupported CommType(13)={kind!r} (supported: 1 per unit, 2 percent, 3 absolute, 6 points)")
+    raise NormalizeError(
+        f"unsupported CommType(13)={kind!r} (supported: 1 per unit, 2 percent, 3 absolute, 6 points)"
+    )
 
 
 def fees_of(fields: dict) -> Decimal:
@@ -86,13 +119,39 @@ class Booker:
             raise NormalizeError(f"LastQty(32) must be > 0, got {f['32']!r}")
         price = dec(f, "31")
         # positional: this is the hot path (keyword passing of 13 arguments costs ~1 us)
-        return self.execution(f, f, inst, exec_id, "fill", need(f, "1"), qty, price, file, line,
-                              f.get("37") or None, None, "118")
+        return self.execution(
+            f,
+            f,
+            inst,
+            exec_id,
+            "fill",
+            need(f, "1"),
+            qty,
+            price,
+            file,
+            line,
+            f.get("37") or None,
+            None,
+            "118",
+        )
 
     def execution(
-        self, top: dict, part: dict, inst: ResolvedInstrument, record_id: str, kind: str, account: str,
-        qty: Decimal, price: Decimal, file: str, line: int, order_id: str | None, group_id: str | None,
-        net_tag: str, gross_tag: str | None = "381", side_fields: dict | None = None,
+        self,
+        top: dict,
+        part: dict,
+        inst: ResolvedInstrument,
+        record_id: str,
+        kind: str,
+        account: str,
+        qty: Decimal,
+        price: Decimal,
+        file: str,
+        line: int,
+        order_id: str | None,
+        group_id: str | None,
+        net_tag: str,
+        gross_tag: str | None = "381",
+        side_fields: dict | None = None,
     ) -> Execution:
         """Common assembly. `top` holds message-level tags, `part` the side/allocation entry's."""
         g = top.get
@@ -118,10 +177,37 @@ class Booker:
         extra = {"cl_ord_id": cl_ord_id} if cl_ord_id else {}
         # Positional (half the cost of keywords on the hot path); _FIELD_ORDER guards the order.
         return Execution(
-            SOURCE, record_id, account, inst.instrument_id, inst.asset_class,
-            side_of(side_fields if side_fields is not None else top), qty, price, trade_date,
-            self.broker, kind, inst.symbol, inst.mic, inst.isin, inst.cusip, inst.sedol,
-            inst.multiplier, gross, commission, fees, net, None, part.get("15") or g("15") or inst.currency or "USD",
-            settle_date, transact, order_id, group_id, g("150") or g("20"), g("19") or None, 1,
-            file, line, extra,
+            SOURCE,
+            record_id,
+            account,
+            inst.instrument_id,
+            inst.asset_class,
+            side_of(side_fields if side_fields is not None else top),
+            qty,
+            price,
+            trade_date,
+            self.broker,
+            kind,
+            inst.symbol,
+            inst.mic,
+            inst.isin,
+            inst.cusip,
+            inst.sedol,
+            inst.multiplier,
+            gross,
+            commission,
+            fees,
+            net,
+            None,
+            part.get("15") or g("15") or inst.currency or "USD",
+            settle_date,
+            transact,
+            order_id,
+            group_id,
+            g("150") or g("20"),
+            g("19") or None,
+            1,
+            file,
+            line,
+            extra,
         )

@@ -27,7 +27,11 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
         if len(kv) == 2 * n and kv[4] == "35":
             fields = dict(zip(kv[::2], kv[1::2]))  # noqa: B905 (equal lengths checked)
             specs = GROUPS.get(kv[5], EMPTY)
-            if len(fields) == n and "".join(fields).isdigit() and (not specs or specs.keys().isdisjoint(fields)):
+            if (
+                len(fields) == n
+                and "".join(fields).isdigit()
+                and (not specs or specs.keys().isdisjoint(fields))
+            ):
                 return fields, set()
     parts = text.split(delim)
     if len(parts) < 4 or parts[-1] != "":

@@ -23,7 +23,9 @@ PIPE = 0x7C
 _PIPE_EXCESS = PIPE - SOH
 _BEGIN = b"8=FIX"
 # A log line may start with a timestamp (QuickFIX: "20261127-14:30:01.123 : ", ISO with T or space).
-_TIMESTAMP_PREFIX = re.compile(rb"\s*\d{4}-?\d{2}-?\d{2}[-T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?(?:\s|:|$)[^=\x01]*$")
+_TIMESTAMP_PREFIX = re.compile(
+    rb"\s*\d{4}-?\d{2}-?\d{2}[-T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?(?:\s|:|$)[^=\x01]*$"
+)
 _RAW_LIMIT = 2000  # longest raw text kept on a garbage reject (the line number locates the rest)
 
 
@@ -70,8 +72,11 @@ def _garbage(chunk: bytes, first_line: int) -> Iterator[Framed]:
     """One reject per non-blank line of text that is not part of any message."""
     for offset, text in enumerate(chunk.split(b"\n")):
         if text.strip():
-            yield Framed(first_line + offset, error=f"garbage between messages: {_show(text.strip())!r}",
-                         raw=_show(text))
+            yield Framed(
+                first_line + offset,
+                error=f"garbage between messages: {_show(text.strip())!r}",
+                raw=_show(text),
+            )
 
 
 def scan(buf: bytes, first_line: int = 1) -> Iterator[Framed]:
@@ -94,8 +99,9 @@ def scan(buf: bytes, first_line: int = 1) -> Iterator[Framed]:
                 line += between.count(b"\n")
             prefix = between[nl + 1 :]
             if prefix and not prefix.isspace() and not _TIMESTAMP_PREFIX.match(prefix):
-                yield Framed(line, error=f"junk before 8= on the message's line: {_show(prefix)!r}",
-                             raw=_show(prefix))
+                yield Framed(
+                    line, error=f"junk before 8= on the message's line: {_show(prefix)!r}", raw=_show(prefix)
+                )
         framed = _fast_frame(buf, start, line) or _frame(buf, start, line)
         yield framed[0]
         end = framed[1]
@@ -156,8 +162,11 @@ def _frame(buf: bytes, start: int, line: int) -> tuple[Framed, int]:
         i += 1
     if i >= limit or buf[i] == 0x0A:
         end = _next_begin(buf, start)
-        return Framed(line, error="truncated message: BeginString(8) not followed by a delimiter",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line,
+            error="truncated message: BeginString(8) not followed by a delimiter",
+            raw=_show(buf[start:end]),
+        ), end
     d = buf[i]
     dch = b"\x01" if d == SOH else b"|"
     # BodyLength must be the second field.
@@ -167,13 +176,15 @@ def _frame(buf: bytes, start: int, line: int) -> tuple[Framed, int]:
     j = buf.find(dch, i + 3, i + 24)
     if j < 0:
         end = _next_begin(buf, start)
-        return Framed(line, error="truncated message: BodyLength(9) not terminated",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line, error="truncated message: BodyLength(9) not terminated", raw=_show(buf[start:end])
+        ), end
     length_text = buf[i + 3 : j]
     if not length_text.isdigit():
         end = _next_begin(buf, start)
-        return Framed(line, error=f"BodyLength(9) not a number: {_show(length_text)!r}",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line, error=f"BodyLength(9) not a number: {_show(length_text)!r}", raw=_show(buf[start:end])
+        ), end
     declared = int(length_text)
     body_start = j + 1
     cs = body_start + declared  # where "10=" must begin
@@ -185,27 +196,35 @@ def _frame(buf: bytes, start: int, line: int) -> tuple[Framed, int]:
         k = buf.find(dch + b"10=", body_start - 1, nxt)
         if k < 0:
             what = "end of input" if nxt == len(buf) else "next message"
-            return Framed(line, error=f"truncated message: no CheckSum(10) before {what}",
-                          raw=_show(buf[start:nxt])), nxt
+            return Framed(
+                line, error=f"truncated message: no CheckSum(10) before {what}", raw=_show(buf[start:nxt])
+            ), nxt
         checksum_at = k + 1
         actual = checksum_at - body_start
         end = _checksum_end(buf, checksum_at, dch)
-        return Framed(line, error=f"BodyLength mismatch: 9={_show(length_text)}, actual {actual}",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line,
+            error=f"BodyLength mismatch: 9={_show(length_text)}, actual {actual}",
+            raw=_show(buf[start:end]),
+        ), end
     end = _checksum_end(buf, checksum_at, dch)
     value = buf[checksum_at + 3 : checksum_at + 6]
     after = buf[checksum_at + 6 : checksum_at + 7]
     if not (len(value) == 3 and value.isdigit() and after in (dch, b"", b"\n", b"\r")):
-        return Framed(line, error=f"CheckSum(10) malformed: {_show(buf[checksum_at:end])!r}",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line, error=f"CheckSum(10) malformed: {_show(buf[checksum_at:end])!r}", raw=_show(buf[start:end])
+        ), end
     body = buf[start:checksum_at]
     total = byte_sum(body)
     if d == PIPE:
         total -= _PIPE_EXCESS * body.count(b"|")
     computed = total % 256
     if computed != int(value):
-        return Framed(line, error=f"CheckSum mismatch: 10={value.decode()}, computed {computed:03d}",
-                      raw=_show(buf[start:end])), end
+        return Framed(
+            line,
+            error=f"CheckSum mismatch: 10={value.decode()}, computed {computed:03d}",
+            raw=_show(buf[start:end]),
+        ), end
     return Framed(line, text=_decode(body), delim=chr(d)), end
 
 

@@ -23,8 +23,20 @@ from recon.fix.values import NormalizeError
 from recon.model import Execution, Reject
 
 SOURCE = "dropcopy"
-TOTAL_KEYS = ("read", "parsed", "rejected", "rejected_input", "rejected_lifecycle", "duplicates",
-              "not_booked", "booked", "corrected", "busted", "voided", "executions")
+TOTAL_KEYS = (
+    "read",
+    "parsed",
+    "rejected",
+    "rejected_input",
+    "rejected_lifecycle",
+    "duplicates",
+    "not_booked",
+    "booked",
+    "corrected",
+    "busted",
+    "voided",
+    "executions",
+)
 _ID_TAGS = ("17", "571", "70", "664", "755")
 
 
@@ -35,9 +47,18 @@ def new_totals() -> dict[str, int]:
 def check_totals(t: dict[str, int]) -> None:
     """Raise AssertionError naming the broken identity; the totals of one file must add up."""
     if t["read"] != t["parsed"] + t["rejected_input"]:
-        raise AssertionError(f"read {t['read']} != parsed {t['parsed']} + rejected_input {t['rejected_input']}")
-    booked_side = (t["duplicates"] + t["not_booked"] + t["booked"] + t["corrected"] + t["busted"]
-                   + t["voided"] + t["rejected_lifecycle"])
+        raise AssertionError(
+            f"read {t['read']} != parsed {t['parsed']} + rejected_input {t['rejected_input']}"
+        )
+    booked_side = (
+        t["duplicates"]
+        + t["not_booked"]
+        + t["booked"]
+        + t["corrected"]
+        + t["busted"]
+        + t["voided"]
+        + t["rejected_lifecycle"]
+    )
     if t["parsed"] != booked_side:
         raise AssertionError(f"parsed {t['parsed']} != sum of outcomes {booked_side}: {t}")
     if t["rejected"] != t["rejected_input"] + t["rejected_lifecycle"]:
@@ -65,7 +86,10 @@ def _record_id(fields: dict | None) -> str | None:
 
 
 def ingest(
-    records: Iterable[tuple[bytes, str, int]], broker: str, master=None, book: FixBook | None = None,
+    records: Iterable[tuple[bytes, str, int]],
+    broker: str,
+    master=None,
+    book: FixBook | None = None,
     normalizer: Normalizer | None = None,
 ) -> ParseResult:
     """Parse buffers given as (bytes, file name, line number of the buffer's first line).
@@ -81,7 +105,9 @@ def ingest(
             gc.enable()
 
 
-def _ingest(records: Iterable[tuple[bytes, str, int]], normalizer: Normalizer, book: FixBook | None) -> ParseResult:
+def _ingest(
+    records: Iterable[tuple[bytes, str, int]], normalizer: Normalizer, book: FixBook | None
+) -> ParseResult:
     book = book if book is not None else FixBook()
     book.begin_batch()
     rejects: list[Reject] = []
@@ -104,7 +130,9 @@ def _ingest(records: Iterable[tuple[bytes, str, int]], normalizer: Normalizer, b
                 rec = normalize(fields, dups, file, framed.line)
             except (FieldError, NormalizeError) as exc:
                 t["rejected_input"] += 1
-                rejects.append(Reject(SOURCE, file, framed.line, str(exc), _record_id(fields), _raw(framed.text)))
+                rejects.append(
+                    Reject(SOURCE, file, framed.line, str(exc), _record_id(fields), _raw(framed.text))
+                )
                 continue
             t["parsed"] += 1
             bucket, reason = apply(rec, file, framed.line)

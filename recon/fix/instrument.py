@@ -122,14 +122,24 @@ def _looks_occ(text: str) -> bool:
 
 
 def _resolved(
-    instrument_id: str, inst: Instrument | None, sec_type: str, symbol: str | None, mic: str | None,
+    instrument_id: str,
+    inst: Instrument | None,
+    sec_type: str,
+    symbol: str | None,
+    mic: str | None,
     ids: dict[str, str],
 ) -> ResolvedInstrument:
     if inst is not None:
         return ResolvedInstrument(
-            instrument_id, inst.asset_class, symbol or inst.symbol, mic or inst.mic,
-            ids.get("isin") or inst.isin, ids.get("cusip") or inst.cusip, ids.get("sedol") or inst.sedol,
-            inst.multiplier, inst.currency,
+            instrument_id,
+            inst.asset_class,
+            symbol or inst.symbol,
+            mic or inst.mic,
+            ids.get("isin") or inst.isin,
+            ids.get("cusip") or inst.cusip,
+            ids.get("sedol") or inst.sedol,
+            inst.multiplier,
+            inst.currency,
         )
     if sec_type in _FX_TYPES:
         asset = "fx"
@@ -139,5 +149,13 @@ def _resolved(
         asset = _ASSET_BY_TYPE.get(sec_type, "equity")
     multiplier = Decimal(100) if asset == "option" else Decimal(1)  # US listed options; master overrides
     return ResolvedInstrument(
-        instrument_id, asset, symbol, mic, ids.get("isin"), ids.get("cusip"), ids.get("sedol"), multiplier, None
+        instrument_id,
+        asset,
+        symbol,
+        mic,
+        ids.get("isin"),
+        ids.get("cusip"),
+        ids.get("sedol"),
+        multiplier,
+        None,
     )

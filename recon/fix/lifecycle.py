@@ -20,13 +20,27 @@ from dataclasses import dataclass
 from recon.fix.normalize import CANCEL, CORRECT, NEW, SKIP, FixRecord
 from recon.model import Execution
 
-_ID_NAMES = {"exec": "ExecID(17)", "trade": "TradeReportID(571)", "alloc": "AllocID(70)",
-             "confirm": "ConfirmID(664)"}
-_REF_NAMES = {"exec": "ExecRefID(19)", "trade": "TradeReportRefID(572)", "alloc": "RefAllocID(72)",
-              "confirm": "ConfirmRefID(772)"}
+_ID_NAMES = {
+    "exec": "ExecID(17)",
+    "trade": "TradeReportID(571)",
+    "alloc": "AllocID(70)",
+    "confirm": "ConfirmID(664)",
+}
+_REF_NAMES = {
+    "exec": "ExecRefID(19)",
+    "trade": "TradeReportRefID(572)",
+    "alloc": "RefAllocID(72)",
+    "confirm": "ConfirmRefID(772)",
+}
 
 DUPLICATE, NOT_BOOKED, NEW_UNIT, CORRECTED, BUSTED, REJECTED = (
-    "duplicates", "not_booked", "new", "corrected", "busted", "rejected_lifecycle")
+    "duplicates",
+    "not_booked",
+    "new",
+    "corrected",
+    "busted",
+    "rejected_lifecycle",
+)
 
 
 @dataclass(slots=True)
@@ -54,7 +68,9 @@ class FixBook:
     def __init__(self) -> None:
         self._units: dict[tuple[str, str], _Unit] = {}
         self._alias: dict[tuple[str, str], tuple[str, str]] = {}  # correction/bust id -> unit key
-        self._seen: dict[tuple[str, str], tuple[str, int]] = {}  # booking message id -> (file, line) first seen
+        self._seen: dict[
+            tuple[str, str], tuple[str, int]
+        ] = {}  # booking message id -> (file, line) first seen
         self._skipped: set[tuple[str, str]] = set()
         self._batch = 0
         self._touched: dict[tuple[str, str], None] = {}
@@ -81,8 +97,10 @@ class FixBook:
         if first is not None:
             if rec.poss_dup:
                 return DUPLICATE, None
-            return REJECTED, (f"duplicate {_ID_NAMES[rec.family]}={rec.msg_id} without PossDupFlag(43)=Y "
-                              f"(first seen at {first[0]}:{first[1]})")
+            return REJECTED, (
+                f"duplicate {_ID_NAMES[rec.family]}={rec.msg_id} without PossDupFlag(43)=Y "
+                f"(first seen at {first[0]}:{first[1]})"
+            )
         self._seen[key] = (file, line)
         if rec.action == NEW:
             unit = _Unit(rec.msg_id, rec.executions, file, self._batch, 1, True, [rec.msg_id])
@@ -96,7 +114,10 @@ class FixBook:
             return REJECTED, f"{what} target unknown: {_REF_NAMES[rec.family]}={rec.ref_id} was never booked"
         unit = self._units[target]
         if not unit.alive:
-            return REJECTED, f"{what} of busted {_ID_NAMES[rec.family]}={unit.key} ({_REF_NAMES[rec.family]}={rec.ref_id})"
+            return (
+                REJECTED,
+                f"{what} of busted {_ID_NAMES[rec.family]}={unit.key} ({_REF_NAMES[rec.family]}={rec.ref_id})",
+            )
         self._alias[key] = target
         unit.exec_ids.append(rec.msg_id)
         if rec.action == CANCEL:
@@ -135,7 +156,7 @@ class FixBook:
 def _rebase(e: Execution, msg_id: str, key: str, version: int, ref: str | None, chain: list[str]) -> None:
     """A correction's executions take the original id (prefix swap keeps AE/J suffixes)."""
     if e.record_id.startswith(msg_id):
-        e.record_id = key + e.record_id[len(msg_id):]
+        e.record_id = key + e.record_id[len(msg_id) :]
     if e.group_id == msg_id:
         e.group_id = key
     e.version = version

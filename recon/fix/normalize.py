@@ -27,12 +27,60 @@ _ER_ACTION_44 = {"F": NEW, "1": NEW, "2": NEW, "G": CORRECT, "H": CANCEL}
 _ER_TRANS_42 = {"0": NEW, "1": CANCEL, "2": CORRECT, "3": SKIP}
 _BOOKING_TYPES = frozenset({"8", "AE", "J", "AS", "AK"})
 # Tags the normalizers read: repeated outside a group, they make the message ambiguous -> reject.
-_READ_TAGS = frozenset({
-    "1", "6", "11", "12", "13", "15", "17", "19", "20", "22", "30", "31", "32", "37", "43", "48", "53", "54",
-    "55", "60", "64", "70", "71", "72", "75", "77", "79", "80", "87", "97", "118", "150", "153", "154",
-    "167", "200", "201", "202", "207", "381", "487", "541", "571", "572", "664", "666", "755", "772",
-    "773", "795",
-})
+_READ_TAGS = frozenset(
+    {
+        "1",
+        "6",
+        "11",
+        "12",
+        "13",
+        "15",
+        "17",
+        "19",
+        "20",
+        "22",
+        "30",
+        "31",
+        "32",
+        "37",
+        "43",
+        "48",
+        "53",
+        "54",
+        "55",
+        "60",
+        "64",
+        "70",
+        "71",
+        "72",
+        "75",
+        "77",
+        "79",
+        "80",
+        "87",
+        "97",
+        "118",
+        "150",
+        "153",
+        "154",
+        "167",
+        "200",
+        "201",
+        "202",
+        "207",
+        "381",
+        "487",
+        "541",
+        "571",
+        "572",
+        "664",
+        "666",
+        "755",
+        "772",
+        "773",
+        "795",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -60,7 +108,8 @@ class Normalizer:
         if ("555" in fields or "711" in fields) and msg_type in _BOOKING_TYPES:
             count_tag = "555" if "555" in fields else "711"
             raise NormalizeError(
-                f"multi-leg/underlying instruments ({UNSUPPORTED_GROUPS[count_tag]}({count_tag})) not supported")
+                f"multi-leg/underlying instruments ({UNSUPPORTED_GROUPS[count_tag]}({count_tag})) not supported"
+            )
         if dups & _READ_TAGS and msg_type in _BOOKING_TYPES:
             raise NormalizeError(_dup_reason(dups & _READ_TAGS))
         if msg_type == "8":

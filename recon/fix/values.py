@@ -75,7 +75,9 @@ def timestamp_of(text: str, tag: str) -> datetime:
         or not text[:8].isdigit()
         or (n > 17 and (text[17] != "." or not text[18:].isdigit()))
     ):
-        raise NormalizeError(f"unparseable timestamp {tag_name(tag)}={text!r} (expected YYYYMMDD-HH:MM:SS[.sss])")
+        raise NormalizeError(
+            f"unparseable timestamp {tag_name(tag)}={text!r} (expected YYYYMMDD-HH:MM:SS[.sss])"
+        )
     try:
         # The shape is checked above; fromisoformat (C) does the digits and ranges.
         return datetime.fromisoformat(f"{text[:8]}T{text[9:]}")

@@ -16,17 +16,38 @@ from recon.instruments import Instrument, InstrumentMaster  # noqa: E402
 
 @pytest.fixture(scope="session")
 def master() -> InstrumentMaster:
-    return InstrumentMaster([
-        Instrument("EQ-AAPL", "equity", symbol="AAPL", mic="XNAS", isin="US0378331005", cusip="037833100",
-                   sedol="2046251"),
-        Instrument("EQ-IBM", "equity", symbol="IBM", mic="XNYS", isin="US4592001014", cusip="459200101"),
-        Instrument("EQ-VOD", "equity", symbol="VOD", mic="XLON", isin="GB00BH4HKS39", sedol="BH4HKS3",
-                   currency="GBP"),
-        Instrument("OPT-AAPL-C200", "option", symbol="AAPL", occ_symbol="AAPL  261218C00200000",
-                   multiplier=Decimal(100)),
-        Instrument("FUT-ESZ6", "future", future_code="ESZ6", multiplier=Decimal(50)),
-        Instrument("FX-EURUSD", "fx", fx_pair="EURUSD"),
-    ])
+    return InstrumentMaster(
+        [
+            Instrument(
+                "EQ-AAPL",
+                "equity",
+                symbol="AAPL",
+                mic="XNAS",
+                isin="US0378331005",
+                cusip="037833100",
+                sedol="2046251",
+            ),
+            Instrument("EQ-IBM", "equity", symbol="IBM", mic="XNYS", isin="US4592001014", cusip="459200101"),
+            Instrument(
+                "EQ-VOD",
+                "equity",
+                symbol="VOD",
+                mic="XLON",
+                isin="GB00BH4HKS39",
+                sedol="BH4HKS3",
+                currency="GBP",
+            ),
+            Instrument(
+                "OPT-AAPL-C200",
+                "option",
+                symbol="AAPL",
+                occ_symbol="AAPL  261218C00200000",
+                multiplier=Decimal(100),
+            ),
+            Instrument("FUT-ESZ6", "future", future_code="ESZ6", multiplier=Decimal(50)),
+            Instrument("FX-EURUSD", "fx", fx_pair="EURUSD"),
+        ]
+    )
 
 
 @pytest.fixture()

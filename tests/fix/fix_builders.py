@@ -31,7 +31,10 @@ def _add_group(target, group: GroupDef) -> None:
 
 
 def quickfix_message(
-    msg_type: str, body: Fields, groups: Sequence[GroupDef] = (), begin: str = "FIX.4.4",
+    msg_type: str,
+    body: Fields,
+    groups: Sequence[GroupDef] = (),
+    begin: str = "FIX.4.4",
     poss_dup: bool = False,
 ) -> bytes:
     """A complete message (BodyLength and CheckSum by QuickFIX) as SOH-delimited bytes."""
@@ -67,17 +70,48 @@ def simplefix_message(msg_type: str, fields: Fields, begin: str = "FIX.4.4") -> 
     return m.encode()
 
 
-def fill_fields(exec_id: str, *, exec_type: str = "F", ref: str | None = None, qty: str = "100",
-                px: str = "187.25", side: str = "1", account: str = "ACC-1", symbol: str = "AAPL",
-                mic: str = "XNAS", extra: Fields = ()) -> list[tuple[int, str]]:
+def fill_fields(
+    exec_id: str,
+    *,
+    exec_type: str = "F",
+    ref: str | None = None,
+    qty: str = "100",
+    px: str = "187.25",
+    side: str = "1",
+    account: str = "ACC-1",
+    symbol: str = "AAPL",
+    mic: str = "XNAS",
+    extra: Fields = (),
+) -> list[tuple[int, str]]:
     """A 4.4 ExecutionReport body like a prime broker's drop copy."""
-    fields = [(1, account), (6, px), (11, "CL-" + exec_id), (12, "4.50"), (13, "3"), (14, qty), (15, "USD"),
-              (17, exec_id)]
+    fields = [
+        (1, account),
+        (6, px),
+        (11, "CL-" + exec_id),
+        (12, "4.50"),
+        (13, "3"),
+        (14, qty),
+        (15, "USD"),
+        (17, exec_id),
+    ]
     if ref:
         fields.append((19, ref))
-    fields += [(31, px), (32, qty), (37, "ORD-1"), (38, qty), (39, "2"), (54, side), (55, symbol),
-               (60, "20261127-14:30:01.123456"), (64, "20261130"), (75, "20261127"), (150, exec_type),
-               (151, "0"), (207, mic), *extra]
+    fields += [
+        (31, px),
+        (32, qty),
+        (37, "ORD-1"),
+        (38, qty),
+        (39, "2"),
+        (54, side),
+        (55, symbol),
+        (60, "20261127-14:30:01.123456"),
+        (64, "20261130"),
+        (75, "20261127"),
+        (150, exec_type),
+        (151, "0"),
+        (207, mic),
+        *extra,
+    ]
     return fields
 
 
@@ -87,12 +121,40 @@ def er44(exec_id: str, **kw) -> bytes:
     return quickfix_message("8", fill_fields(exec_id, **kw), extra_groups, poss_dup=poss_dup)
 
 
-def er42(exec_id: str, trans: str, *, exec_type: str = "2", ref: str | None = None, qty: str = "100",
-         px: str = "50.5", poss_dup: bool = False) -> bytes:
+def er42(
+    exec_id: str,
+    trans: str,
+    *,
+    exec_type: str = "2",
+    ref: str | None = None,
+    qty: str = "100",
+    px: str = "50.5",
+    poss_dup: bool = False,
+) -> bytes:
     """A FIX 4.2 ExecutionReport: ExecTransType(20) carries new/cancel/correct."""
-    body = [(1, "ACC-42"), (6, px), (11, "CL42"), (12, "0.01"), (13, "1"), (14, qty), (15, "USD"), (17, exec_id),
-            (20, trans), (31, px), (32, qty), (37, "ORD42"), (38, qty), (39, "2"), (54, "2"), (55, "IBM"),
-            (60, "20261127-15:00:00"), (75, "20261127"), (150, exec_type), (151, "0"), (207, "XNYS")]
+    body = [
+        (1, "ACC-42"),
+        (6, px),
+        (11, "CL42"),
+        (12, "0.01"),
+        (13, "1"),
+        (14, qty),
+        (15, "USD"),
+        (17, exec_id),
+        (20, trans),
+        (31, px),
+        (32, qty),
+        (37, "ORD42"),
+        (38, qty),
+        (39, "2"),
+        (54, "2"),
+        (55, "IBM"),
+        (60, "20261127-15:00:00"),
+        (75, "20261127"),
+        (150, exec_type),
+        (151, "0"),
+        (207, "XNYS"),
+    ]
     if ref:
         body.append((19, ref))
     return quickfix_message("8", body, begin="FIX.4.2", poss_dup=poss_dup)

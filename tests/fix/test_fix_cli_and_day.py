@@ -24,23 +24,33 @@ def _rows(path: Path) -> list[dict]:
 
 def test_cli_parse_writes_executions_rejects_and_totals(tmp_path):
     day1 = tmp_path / "northbridge.fix"
-    day1.write_bytes(b"\n".join([
-        er44("E1", qty="100", px="10.5"),
-        b"20261127-14:31:00.000 : " + er44("E2", side="2").replace(b"\x01", b"|"),
-        er44("E3")[:-4] + b"999\x01",  # bad checksum
-        er44("C1", exec_type="G", ref="E1", qty="90"),
-        b"garbage",
-    ]) + b"\n")
+    day1.write_bytes(
+        b"\n".join(
+            [
+                er44("E1", qty="100", px="10.5"),
+                b"20261127-14:31:00.000 : " + er44("E2", side="2").replace(b"\x01", b"|"),
+                er44("E3")[:-4] + b"999\x01",  # bad checksum
+                er44("C1", exec_type="G", ref="E1", qty="90"),
+                b"garbage",
+            ]
+        )
+        + b"\n"
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["fix", "parse", str(day1), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "FIX control totals" in result.output
     executions = _rows(out / "executions.csv")
     assert [(r["record_id"], r["quantity"], r["version"], r["side"], r["broker"]) for r in executions] == [
-        ("E1", "90", "2", "buy", "northbridge"), ("E2", "100", "1", "sell", "northbridge")]
+        ("E1", "90", "2", "buy", "northbridge"),
+        ("E2", "100", "1", "sell", "northbridge"),
+    ]
     assert executions[0]["exec_ids"] == "E1 C1" and executions[0]["price"] == "187.25"
     rejects = _rows(out / "rejects.csv")
-    assert [(r["line"], r["reason"][:17]) for r in rejects] == [("3", "CheckSum mismatch"), ("5", "garbage between m")]
+    assert [(r["line"], r["reason"][:17]) for r in rejects] == [
+        ("3", "CheckSum mismatch"),
+        ("5", "garbage between m"),
+    ]
     assert all(r["file"] == str(day1) for r in rejects)
 
 
@@ -56,8 +66,9 @@ def test_cli_instrument_master_and_broker_option(tmp_path, master):
     f = tmp_path / "dc.fix"
     f.write_bytes(er44("E1") + b"\n")
     out = tmp_path / "o"
-    result = CliRunner().invoke(app, ["fix", "parse", str(f), "--out", str(out), "--broker", "castlerock",
-                                      "--instruments", str(ref)])
+    result = CliRunner().invoke(
+        app, ["fix", "parse", str(f), "--out", str(out), "--broker", "castlerock", "--instruments", str(ref)]
+    )
     assert result.exit_code == 0, result.output
     [row] = _rows(out / "executions.csv")
     assert (row["instrument_id"], row["broker"]) == ("EQ-AAPL", "castlerock")

@@ -39,7 +39,8 @@ def test_correction_of_a_correction_via_latest_and_via_original(parse):
 
 def test_bust_removes_and_later_changes_are_rejected(parse):
     msgs = [
-        er44("E1"), er44("E2"),
+        er44("E1"),
+        er44("E2"),
         er44("C1", exec_type="G", ref="E1", qty="50"),
         er44("B1", exec_type="H", ref="C1"),  # bust by the correction's id
         er44("C2", exec_type="G", ref="E1", qty="40"),
@@ -114,10 +115,18 @@ def test_trade_report_replace_keeps_original_side_ids(parse):
             body.append((572, ref))
         return quickfix_message("AE", body, [(552, 54, [[(54, "1"), (1, "A")], [(54, "2"), (1, "B")]])])
 
-    result = parse([ae("T1", "0", "100"), ae("T2", "2", "150", ref="T1"), ae("T3", "0", "5"),
-                    ae("T4", "1", "5", ref="T3")])
+    result = parse(
+        [
+            ae("T1", "0", "100"),
+            ae("T2", "2", "150", ref="T1"),
+            ae("T3", "0", "5"),
+            ae("T4", "1", "5", ref="T3"),
+        ]
+    )
     assert [(e.record_id, e.quantity, e.version) for e in result.executions] == [
-        ("T1:1", Decimal(150), 2), ("T1:2", Decimal(150), 2)]
+        ("T1:1", Decimal(150), 2),
+        ("T1:2", Decimal(150), 2),
+    ]
 
 
 def test_allocation_replace_and_cancel(parse):
@@ -127,7 +136,9 @@ def test_allocation_replace_and_cancel(parse):
             body.append((72, ref))
         return quickfix_message("J", body, [(78, 79, [[(79, "ACC-1"), (80, qty)]])])
 
-    result = parse([j("A1", "0", "100"), j("A2", "1", "120", ref="A1"), j("A3", "0", "7"), j("A4", "2", "7", ref="A3")])
+    result = parse(
+        [j("A1", "0", "100"), j("A2", "1", "120", ref="A1"), j("A3", "0", "7"), j("A4", "2", "7", ref="A3")]
+    )
     [e] = result.executions
     assert (e.record_id, e.group_id, e.quantity, e.version) == ("A1:ACC-1", "A1", Decimal(120), 2)
 
@@ -136,9 +147,15 @@ def test_stream_batches_share_one_book():
     book = FixBook()
     first = ingest([(er44("E1"), "kinesis:shard-0", 1), (er44("E2"), "kinesis:shard-0", 2)], "nb", book=book)
     assert [e.record_id for e in first.executions] == ["E1", "E2"]
-    second = ingest([(er44("C1", exec_type="G", ref="E1", qty="1"), "kinesis:shard-0", 3),
-                     (er44("B1", exec_type="H", ref="E2"), "kinesis:shard-0", 4),
-                     (er44("E1", poss_dup=True), "kinesis:shard-0", 5)], "nb", book=book)
+    second = ingest(
+        [
+            (er44("C1", exec_type="G", ref="E1", qty="1"), "kinesis:shard-0", 3),
+            (er44("B1", exec_type="H", ref="E2"), "kinesis:shard-0", 4),
+            (er44("E1", poss_dup=True), "kinesis:shard-0", 5),
+        ],
+        "nb",
+        book=book,
+    )
     assert [(e.record_id, e.version, e.quantity) for e in second.executions] == [("E1", 2, Decimal(1))]
     assert second.removed == ["E2"]
     t = second.totals["kinesis:shard-0"]

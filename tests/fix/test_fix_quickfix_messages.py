@@ -10,15 +10,30 @@ from fix_builders import er42, er44, quickfix_message
 
 def test_execution_report_44_fill_field_for_field(parse):
     msg = er44(
-        "NBE1", qty="300", px="187.2525", side="5",
-        groups=[(453, 448, [[(448, "NBPRIME"), (447, "D"), (452, "1")], [(448, "XNAS"), (447, "G"), (452, "22")]]),
-                (136, 137, [[(137, "0.31"), (139, "1")], [(137, "0.07"), (139, "2")]])],
+        "NBE1",
+        qty="300",
+        px="187.2525",
+        side="5",
+        groups=[
+            (
+                453,
+                448,
+                [[(448, "NBPRIME"), (447, "D"), (452, "1")], [(448, "XNAS"), (447, "G"), (452, "22")]],
+            ),
+            (136, 137, [[(137, "0.31"), (139, "1")], [(137, "0.07"), (139, "2")]]),
+        ],
     )
     result = parse(msg)
     assert result.rejects == []
     [e] = result.executions
     assert (e.source, e.record_id, e.record_kind, e.broker) == ("dropcopy", "NBE1", "fill", "northbridge")
-    assert (e.account, e.instrument_id, e.asset_class, e.symbol, e.mic) == ("ACC-1", "EQ-AAPL", "equity", "AAPL", "XNAS")
+    assert (e.account, e.instrument_id, e.asset_class, e.symbol, e.mic) == (
+        "ACC-1",
+        "EQ-AAPL",
+        "equity",
+        "AAPL",
+        "XNAS",
+    )
     assert e.isin == "US0378331005" and e.cusip == "037833100"  # filled in from the master
     assert e.side == "sell_short"
     assert e.quantity == Decimal("300") and e.price == Decimal("187.2525")
@@ -54,7 +69,9 @@ def test_execution_report_42_partial_and_status_forms(parse):
 
 
 def test_execution_report_44_non_booking_exec_types(parse):
-    msgs = [er44(f"X{code}", exec_type=code, qty="0") for code in ("0", "4", "5", "6", "8", "A", "E", "I", "D")]
+    msgs = [
+        er44(f"X{code}", exec_type=code, qty="0") for code in ("0", "4", "5", "6", "8", "A", "E", "I", "D")
+    ]
     result = parse(msgs + [er44("F1")])
     assert [e.record_id for e in result.executions] == ["F1"]
     assert result.totals["dropcopy.fix"]["not_booked"] == 9 and result.rejects == []
@@ -62,16 +79,39 @@ def test_execution_report_44_non_booking_exec_types(parse):
 
 def test_trade_capture_report_sides_as_a_group(parse, master):
     sides = [
-        [(54, "1"), (37, "O-B"), (11, "CL-B"), (453, 448, [[(448, "FUNDA"), (452, "24")]]), (1, "ACC-B"),
-         (12, "0.10"), (13, "2"), (77, "C")],
+        [
+            (54, "1"),
+            (37, "O-B"),
+            (11, "CL-B"),
+            (453, 448, [[(448, "FUNDA"), (452, "24")]]),
+            (1, "ACC-B"),
+            (12, "0.10"),
+            (13, "2"),
+            (77, "C"),
+        ],
         [(54, "2"), (37, "O-S"), (1, "ACC-S"), (12, "12.5"), (13, "3"), (15, "USD")],
     ]
-    body = [(571, "TR-9"), (487, "0"), (856, "0"), (55, "IBM"), (207, "XNYS"), (32, "1000"), (31, "150.25"),
-            (75, "20261127"), (60, "20261127-15:01:02.5"), (64, "20261130")]
+    body = [
+        (571, "TR-9"),
+        (487, "0"),
+        (856, "0"),
+        (55, "IBM"),
+        (207, "XNYS"),
+        (32, "1000"),
+        (31, "150.25"),
+        (75, "20261127"),
+        (60, "20261127-15:01:02.5"),
+        (64, "20261130"),
+    ]
     result = parse(quickfix_message("AE", body, [(552, 54, sides)]))
     assert result.rejects == []
     buy, sell = result.executions
-    assert (buy.record_id, buy.record_kind, buy.account, buy.side) == ("TR-9:1", "trade", "ACC-B", "buy_to_cover")
+    assert (buy.record_id, buy.record_kind, buy.account, buy.side) == (
+        "TR-9:1",
+        "trade",
+        "ACC-B",
+        "buy_to_cover",
+    )
     assert (sell.record_id, sell.account, sell.side) == ("TR-9:2", "ACC-S", "sell")
     assert buy.commission == Decimal("150.25")  # 0.10 % of 150,250
     assert sell.commission == Decimal("12.5")
@@ -84,8 +124,20 @@ def test_trade_capture_report_sides_as_a_group(parse, master):
 
 
 def _alloc_body(alloc_id: str, trans: str = "0", ref: str | None = None) -> list:
-    body = [(70, alloc_id), (71, trans), (626, "1"), (54, "1"), (55, "VOD"), (207, "XLON"), (53, "3000"),
-            (6, "0.7125"), (75, "20261127"), (64, "20261201"), (15, "GBP"), (857, "0")]
+    body = [
+        (70, alloc_id),
+        (71, trans),
+        (626, "1"),
+        (54, "1"),
+        (55, "VOD"),
+        (207, "XLON"),
+        (53, "3000"),
+        (6, "0.7125"),
+        (75, "20261127"),
+        (64, "20261201"),
+        (15, "GBP"),
+        (857, "0"),
+    ]
     if ref:
         body.append((72, ref))
     return body
@@ -93,17 +145,25 @@ def _alloc_body(alloc_id: str, trans: str = "0", ref: str | None = None) -> list
 
 def _allocs() -> list:
     return [
-        [(79, "ACC-1"), (80, "1000"), (12, "5"), (13, "3"), (154, "717.50"),
-         (136, 137, [[(137, "1.25"), (139, "4")]])],
+        [
+            (79, "ACC-1"),
+            (80, "1000"),
+            (12, "5"),
+            (13, "3"),
+            (154, "717.50"),
+            (136, 137, [[(137, "1.25"), (139, "4")]]),
+        ],
         [(79, "ACC-2"), (80, "1500"), (153, "0.7130"), (12, "0.001"), (13, "1")],
         [(79, "ACC-1"), (80, "500")],
     ]
 
 
 def _alloc_groups() -> list:
-    return [(73, 11, [[(11, "CL-7"), (37, "ORD-7")]]),
-            (124, 32, [[(32, "2000"), (17, "E-1"), (31, "0.7120")], [(32, "1000"), (17, "E-2"), (31, "0.7135")]]),
-            (78, 79, _allocs())]
+    return [
+        (73, 11, [[(11, "CL-7"), (37, "ORD-7")]]),
+        (124, 32, [[(32, "2000"), (17, "E-1"), (31, "0.7120")], [(32, "1000"), (17, "E-2"), (31, "0.7135")]]),
+        (78, 79, _allocs()),
+    ]
 
 
 def test_allocation_instruction_allocs_orders_execs(parse, master):
@@ -123,19 +183,45 @@ def test_allocation_instruction_allocs_orders_execs(parse, master):
 
 def test_allocation_report_and_rejected_status(parse):
     ok = quickfix_message("AS", [(755, "AR-1"), (87, "0"), (794, "3"), *_alloc_body("AL-2")], _alloc_groups())
-    refused = quickfix_message("AS", [(755, "AR-2"), (87, "1"), (794, "3"), *_alloc_body("AL-3")], _alloc_groups())
+    refused = quickfix_message(
+        "AS", [(755, "AR-2"), (87, "1"), (794, "3"), *_alloc_body("AL-3")], _alloc_groups()
+    )
     result = parse([ok, refused])
     assert {e.record_id for e in result.executions} == {"AL-2:ACC-1", "AL-2:ACC-2", "AL-2:ACC-1#2"}
     assert result.totals["dropcopy.fix"]["not_booked"] == 1
 
 
 def test_confirmation(parse):
-    body = [(664, "CF-1"), (666, "0"), (773, "2"), (665, "1"), (70, "AL-1"), (79, "ACC-1"), (80, "1000"),
-            (54, "2"), (55, "AAPL"), (207, "XNAS"), (6, "187.5"), (75, "20261127"), (64, "20261130"),
-            (60, "20261127-20:00:00"), (381, "187500"), (118, "187490.50"), (12, "9.5"), (13, "3"), (15, "USD")]
+    body = [
+        (664, "CF-1"),
+        (666, "0"),
+        (773, "2"),
+        (665, "1"),
+        (70, "AL-1"),
+        (79, "ACC-1"),
+        (80, "1000"),
+        (54, "2"),
+        (55, "AAPL"),
+        (207, "XNAS"),
+        (6, "187.5"),
+        (75, "20261127"),
+        (64, "20261130"),
+        (60, "20261127-20:00:00"),
+        (381, "187500"),
+        (118, "187490.50"),
+        (12, "9.5"),
+        (13, "3"),
+        (15, "USD"),
+    ]
     result = parse(quickfix_message("AK", body, [(862, 528, [[(528, "A"), (529, "1"), (863, "1000")]])]))
     [c] = result.executions
-    assert (c.record_id, c.record_kind, c.group_id, c.account, c.side) == ("CF-1", "allocation", "AL-1", "ACC-1", "sell")
+    assert (c.record_id, c.record_kind, c.group_id, c.account, c.side) == (
+        "CF-1",
+        "allocation",
+        "AL-1",
+        "ACC-1",
+        "sell",
+    )
     assert c.gross == Decimal("187500") and c.net == Decimal("187490.50") and c.commission == Decimal("9.5")
 
 
@@ -151,8 +237,10 @@ def test_instruments_by_every_identifier(parse):
         "I-UNKNOWN": [(48, "XS0000000001"), (22, "4")],
     }
     symbols = {"I-FUT": "ESZ6", "I-FX": "EUR/USD", "I-OPT-FIELDS": "AAPL", "I-OPT-OCC": "AAPL"}
-    msgs = [quickfix_message("8", _er_with(exec_id, symbols.get(exec_id, "ZZZZ"), extra))
-            for exec_id, extra in variants.items()]
+    msgs = [
+        quickfix_message("8", _er_with(exec_id, symbols.get(exec_id, "ZZZZ"), extra))
+        for exec_id, extra in variants.items()
+    ]
     result = parse(msgs)
     assert result.rejects == []
     got = {e.record_id: (e.instrument_id, e.asset_class, e.multiplier) for e in result.executions}

@@ -71,8 +71,19 @@ def test_group_count_mismatch(parse):
 
 
 def test_group_entry_not_starting_with_its_delimiter(parse):
-    msg = simplefix_message("AE", [(571, "TR-2"), (55, "IBM"), (32, "10"), (31, "1.5"), (75, "20261127"),
-                                   (552, "1"), (1, "A"), (54, "1")])
+    msg = simplefix_message(
+        "AE",
+        [
+            (571, "TR-2"),
+            (55, "IBM"),
+            (32, "10"),
+            (31, "1.5"),
+            (75, "20261127"),
+            (552, "1"),
+            (1, "A"),
+            (54, "1"),
+        ],
+    )
     result = _between_good(parse, msg)
     assert result.rejects[0].reason == (
         "group count mismatch: NoSides(552)=1 but 0 entries; found Account(1) where Side(54) must start the first entry"
@@ -110,12 +121,22 @@ def test_missing_trade_date_and_transact_time(parse):
         (b"12=4.50", b"12=NaN", "unparseable number Commission(12)='NaN'"),
         (b"75=20261127", b"75=20261345", "unparseable date TradeDate(75)='20261345' (no such day)"),
         (b"64=20261130", b"64=2026-11-30", "unparseable date SettlDate(64)='2026-11-30' (expected YYYYMMDD)"),
-        (b"60=20261127-14:30:01.123456", b"60=20261127 14:30:01",
-         "unparseable timestamp TransactTime(60)='20261127 14:30:01' (expected YYYYMMDD-HH:MM:SS[.sss])"),
-        (b"60=20261127-14:30:01.123456", b"60=20261127-25:30:01",
-         "unparseable timestamp TransactTime(60)='20261127-25:30:01' (out of range)"),
+        (
+            b"60=20261127-14:30:01.123456",
+            b"60=20261127 14:30:01",
+            "unparseable timestamp TransactTime(60)='20261127 14:30:01' (expected YYYYMMDD-HH:MM:SS[.sss])",
+        ),
+        (
+            b"60=20261127-14:30:01.123456",
+            b"60=20261127-25:30:01",
+            "unparseable timestamp TransactTime(60)='20261127-25:30:01' (out of range)",
+        ),
         (b"54=1", b"54=Z", "unknown Side(54)='Z'"),
-        (b"13=3", b"13=4", "unsupported CommType(13)='4' (supported: 1 per unit, 2 percent, 3 absolute, 6 points)"),
+        (
+            b"13=3",
+            b"13=4",
+            "unsupported CommType(13)='4' (supported: 1 per unit, 2 percent, 3 absolute, 6 points)",
+        ),
     ],
 )
 def test_unparseable_values(parse, old, new, reason):
@@ -143,9 +164,11 @@ def test_junk_prefix_on_the_message_line(parse):
 
 
 def test_timestamp_prefixed_pipe_log_lines(parse):
-    lines = [b"20261127-14:30:01.123 : " + er44("L1").replace(b"\x01", b"|"),
-             b"2026-11-27T14:30:02.5Z INFO FIX.4.4:NBPRIME->FUNDDC: " + er44("L2").replace(b"\x01", b"|"),
-             b"2026-11-27 14:30:03,001 " + er44("L3").replace(b"\x01", b"|")]
+    lines = [
+        b"20261127-14:30:01.123 : " + er44("L1").replace(b"\x01", b"|"),
+        b"2026-11-27T14:30:02.5Z INFO FIX.4.4:NBPRIME->FUNDDC: " + er44("L2").replace(b"\x01", b"|"),
+        b"2026-11-27 14:30:03,001 " + er44("L3").replace(b"\x01", b"|"),
+    ]
     result = parse(lines)
     assert result.rejects == []
     assert [(e.record_id, e.line) for e in result.executions] == [("L1", 1), ("L2", 2), ("L3", 3)]
@@ -206,8 +229,9 @@ def test_malformed_checksum_field(parse):
 
 
 def test_single_sided_trade_report_without_nosides(parse):
-    msg = simplefix_message("AE", [(571, "TR-J"), (55, "IBM"), (32, "10"), (31, "1.5"), (75, "20261127"),
-                                   (54, "2"), (1, "ACC-9")])
+    msg = simplefix_message(
+        "AE", [(571, "TR-J"), (55, "IBM"), (32, "10"), (31, "1.5"), (75, "20261127"), (54, "2"), (1, "ACC-9")]
+    )
     result = parse(msg)
     [e] = result.executions
     assert (e.record_id, e.account, e.side) == ("TR-J:1", "ACC-9", "sell")

@@ -34,13 +34,28 @@ def fills(draw):
     when = draw(moments).replace(microsecond=draw(st.integers(0, 999)) * 1000)
     trade = draw(days)
     comm = draw(st.decimals(min_value=0, max_value=10000, places=2))
-    parties = draw(st.lists(st.tuples(words, st.sampled_from("DGC"), st.sampled_from(["1", "3", "12"])),
-                            max_size=3))
+    parties = draw(
+        st.lists(st.tuples(words, st.sampled_from("DGC"), st.sampled_from(["1", "3", "12"])), max_size=3)
+    )
     fees = draw(st.lists(st.decimals(min_value=0, max_value=100, places=4), max_size=3))
-    fields = [(1, draw(words)), (11, draw(ids)), (12, _text(comm)), (13, "3"), (15, "USD"), (17, exec_id),
-              (31, _text(px)), (32, _text(qty)), (37, draw(ids)), (39, "2"), (54, "1" if side == "C" else side),
-              (55, draw(words)), (60, f"{when:%Y%m%d-%H:%M:%S}.{when.microsecond // 1000:03d}"),
-              (64, f"{trade + timedelta(days=2):%Y%m%d}"), (75, f"{trade:%Y%m%d}"), (150, "F")]
+    fields = [
+        (1, draw(words)),
+        (11, draw(ids)),
+        (12, _text(comm)),
+        (13, "3"),
+        (15, "USD"),
+        (17, exec_id),
+        (31, _text(px)),
+        (32, _text(qty)),
+        (37, draw(ids)),
+        (39, "2"),
+        (54, "1" if side == "C" else side),
+        (55, draw(words)),
+        (60, f"{when:%Y%m%d-%H:%M:%S}.{when.microsecond // 1000:03d}"),
+        (64, f"{trade + timedelta(days=2):%Y%m%d}"),
+        (75, f"{trade:%Y%m%d}"),
+        (150, "F"),
+    ]
     if side == "C":
         fields.append((77, "C"))
     note = draw(st.text("ab =:", max_size=10))
@@ -54,9 +69,17 @@ def fills(draw):
         fields.append((136, str(len(fees))))
         for i, fee in enumerate(fees):
             fields += [(137, _text(fee)), (139, str(i + 1))]
-    expect = {"record_id": exec_id, "side": SIDES[side], "quantity": qty, "price": px, "trade_date": trade,
-              "transact_time": when, "commission": comm, "fees": sum(fees, Decimal(0)) if fees else None,
-              "settle_date": trade + timedelta(days=2)}
+    expect = {
+        "record_id": exec_id,
+        "side": SIDES[side],
+        "quantity": qty,
+        "price": px,
+        "trade_date": trade,
+        "transact_time": when,
+        "commission": comm,
+        "fees": sum(fees, Decimal(0)) if fees else None,
+        "settle_date": trade + timedelta(days=2),
+    }
     return fields, expect, parties
 
 
@@ -68,7 +91,9 @@ def framing(draw):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(batch=st.lists(fills(), min_size=1, max_size=5, unique_by=lambda f: f[1]["record_id"]), frame=framing())
+@given(
+    batch=st.lists(fills(), min_size=1, max_size=5, unique_by=lambda f: f[1]["record_id"]), frame=framing()
+)
 def test_fills_round_trip(batch, frame):
     delim, prefix = frame
     lines = [prefix + simplefix_message("8", fields).replace(b"\x01", delim) for fields, _, _ in batch]
@@ -91,16 +116,26 @@ def test_fills_round_trip(batch, frame):
 
 
 @settings(max_examples=60, deadline=None)
-@given(report_id=ids, sides=st.lists(st.tuples(words, st.sampled_from(["1", "2", "5"]), positive), min_size=1,
-                                     max_size=4),
-       qty=positive, px=prices)
+@given(
+    report_id=ids,
+    sides=st.lists(st.tuples(words, st.sampled_from(["1", "2", "5"]), positive), min_size=1, max_size=4),
+    qty=positive,
+    px=prices,
+)
 def test_trade_capture_sides_round_trip(report_id, sides, qty, px):
-    fields = [(571, report_id), (55, "IBM"), (32, _text(qty)), (31, _text(px)), (75, "20261127"),
-              (552, str(len(sides)))]
+    fields = [
+        (571, report_id),
+        (55, "IBM"),
+        (32, _text(qty)),
+        (31, _text(px)),
+        (75, "20261127"),
+        (552, str(len(sides))),
+    ]
     for account, side, comm in sides:
         fields += [(54, side), (37, "O" + account), (1, account), (12, _text(comm)), (13, "3")]
     result = ingest([(simplefix_message("AE", fields), "ae.fix", 1)], "nb")
     assert result.rejects == []
     assert [(e.record_id, e.account, e.side, e.commission) for e in result.executions] == [
-        (f"{report_id}:{i}", a, SIDES[s], c) for i, (a, s, c) in enumerate(sides, start=1)]
+        (f"{report_id}:{i}", a, SIDES[s], c) for i, (a, s, c) in enumerate(sides, start=1)
+    ]
     assert all(e.quantity == qty and e.price == px for e in result.executions)
