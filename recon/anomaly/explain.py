@@ -1,0 +1,120 @@
+"""Per-feature explanations: which features make a record unusual, and by how much.
+
+Each feature's strength is a one-sided robust z-score against the training data,
+    (t - median) / scale   in the feature's unusual direction, clipped at 0,
+    scale = max(1.4826 * MAD, |q99 - median| / 2.326, min_scale)
+where t is the value (or its log, for ratios and durations) and q99 the training quantile on the
+unusual side (so a feature whose normal values have a long tail is not over-read); features with
+a cap are clipped at the cap for the explanation. A ticket can then say
+"price_vs_vwap 5.80 half-ranges (+25.4 sigma)". The floor keeps features that are almost always
+one value (duplicate_key is 0 for nearly every trade) from dividing by zero; the cap of
+price_outside_day_range lets the VWAP distance take over once a print is far outside the range:
+a print just past the day's high is off-market, one several ranges away is a fat finger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from recon.anomaly.features import FEATURES, Feature
+
+DEAD_ZONE = 2.0
+
+
+@dataclass
+class Explainer:
+    names: list[str]
+    units: list[str]
+    sign: np.ndarray  # +1 unusual when high, -1 when low
+    median: np.ndarray
+    scale: np.ndarray
+    cap: np.ndarray  # +inf when uncapped
+    log: np.ndarray  # bool: compared on a log scale
+
+    @classmethod
+    def fit(cls, X: np.ndarray, features: tuple[Feature, ...] = FEATURES) -> Explainer:
+        log = np.array([f.log for f in features], dtype=bool)
+        sign = np.array([1.0 if f.direction == "high" else -1.0 for f in features])
+        T = _log_where(X, log)
+        median = np.median(T, axis=0)
+        mad = np.median(np.abs(T - median), axis=0)
+        tail = np.abs(np.where(sign > 0, np.quantile(T, 0.99, axis=0), np.quantile(T, 0.01, axis=0)) - median)
+        floor = np.array([f.min_scale for f in features])
+        return cls(
+            names=[f.name for f in features],
+            units=[f.unit for f in features],
+            sign=sign,
+            median=median,
+            scale=np.maximum(np.maximum(1.4826 * mad, tail / 2.326), floor),
+            cap=np.array([np.inf if f.cap is None else f.cap for f in features]),
+            log=log,
+        )
+
+    def standardize(self, X: np.ndarray) -> np.ndarray:
+        """One-sided robust z per feature, uncapped: what the detectors are fitted on."""
+        z = (_log_where(X, self.log) - self.median) * self.sign / self.scale
+        return np.clip(z, 0.0, None)
+
+    def detector_input(self, X: np.ndarray) -> np.ndarray:
+        """What detectors see: log1p of the z-score beyond a dead zone of DEAD_ZONE sigma.
+
+        Inside the dead zone a record is as usual as any other (so normal rows collapse to zeros
+        and a detector is not distracted by ordinary spread); beyond it, log1p keeps a 300-sigma
+        fat finger from flattening every other deviation onto one side of a split.
+        """
+        return np.log1p(np.clip(self.standardize(X) - DEAD_ZONE, 0.0, None))
+
+    def strengths(self, X: np.ndarray) -> np.ndarray:
+        return np.minimum(self.standardize(X), self.cap)
+
+    def top_features(self, X: np.ndarray) -> list[str]:
+        s = self.strengths(X)
+        return [self.names[j] if s[i, j] > 0 else "" for i, j in enumerate(np.argmax(s, axis=1))]
+
+    def explain(self, X: np.ndarray, top: int = 2) -> list[str]:
+        """The `top` strongest features of each row, strongest first; '' when nothing is unusual."""
+        s = self.strengths(X)
+        order = np.argsort(-s, axis=1, kind="stable")[:, :top]
+        out = []
+        for i in range(len(X)):
+            parts = [
+                f"{self.names[j]} {X[i, j]:.4g} {self.units[j]} ({'+' if self.sign[j] > 0 else '-'}{s[i, j]:.1f} sigma)"
+                for j in order[i]
+                if s[i, j] >= 1.0
+            ]
+            out.append("; ".join(parts))
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "names": self.names,
+            "units": self.units,
+            "sign": self.sign.tolist(),
+            "median": self.median.tolist(),
+            "scale": self.scale.tolist(),
+            "cap": [None if np.isinf(c) else float(c) for c in self.cap],
+            "log": self.log.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Explainer:
+        return cls(
+            names=list(d["names"]),
+            units=list(d["units"]),
+            sign=np.array(d["sign"], dtype=float),
+            median=np.array(d["median"], dtype=float),
+            scale=np.array(d["scale"], dtype=float),
+            cap=np.array([np.inf if c is None else c for c in d["cap"]], dtype=float),
+            log=np.array(d["log"], dtype=bool),
+        )
+
+
+def _log_where(X: np.ndarray, log: np.ndarray) -> np.ndarray:
+    """Log of the flagged columns (values floored at 1e-6: a zero ratio or duration stays finite)."""
+    if not log.any():
+        return X
+    T = np.array(X, dtype=np.float64, copy=True)
+    T[:, log] = np.log(np.maximum(T[:, log], 1e-6))
+    return T

@@ -1,0 +1,154 @@
+"""PyOD detectors and the scoring model: detector + explainer + threshold, one feature schema.
+
+Detectors see the explainer's one-sided robust z-scores beyond a dead zone (explain.py), not raw
+values: every feature on one scale, ordinary spread folded to 0, so a long but normal tail
+(notional) does not look like news.
+
+IForest is the served model (fast to score, small); HBOS, ECOD and COPOD are for batch
+screening (ECOD/COPOD keep the training set and score slowly: wrong for an endpoint).
+
+Threshold: contamination is explicit (default 1%, the share of labelled anomalies the generator
+injects by default); PyOD turns it into a raw-score threshold on the training data, and a record
+is anomalous when its raw score exceeds that threshold. anomaly_score in [0, 1] is PyOD's
+"unify" scaling: erf of the raw score standardised by the training scores, 0 below the mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import erf
+
+from recon.anomaly.explain import Explainer
+from recon.anomaly.features import FEATURE_NAMES, schema_hash
+
+DETECTORS = ("iforest", "hbos", "ecod", "copod")
+DEFAULT_DETECTOR = "iforest"
+DEFAULT_CONTAMINATION = 0.01
+
+
+def make_detector(name: str, contamination: float = DEFAULT_CONTAMINATION, random_state: int = 0):
+    if not 0 < contamination <= 0.5:
+        raise ValueError(f"contamination must be in (0, 0.5], got {contamination}")
+    if name == "iforest":
+        from pyod.models.iforest import IForest
+
+        return IForest(n_estimators=200, contamination=contamination, random_state=random_state, n_jobs=1)
+    if name == "hbos":
+        from pyod.models.hbos import HBOS
+
+        return HBOS(contamination=contamination)
+    if name == "ecod":
+        from pyod.models.ecod import ECOD
+
+        return ECOD(contamination=contamination)
+    if name == "copod":
+        from pyod.models.copod import COPOD
+
+        return COPOD(contamination=contamination)
+    raise ValueError(f"unknown detector {name!r}; choose from {', '.join(DETECTORS)}")
+
+
+@dataclass
+class Scores:
+    raw: np.ndarray
+    anomaly_score: np.ndarray
+    is_anomaly: np.ndarray
+    explanation: list[str]
+    top_feature: list[str]
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def as_json(self) -> dict:
+        return {
+            "raw": self.raw.tolist(),
+            "anomaly_score": self.anomaly_score.tolist(),
+            "is_anomaly": self.is_anomaly.tolist(),
+            "explanation": self.explanation,
+            "top_feature": self.top_feature,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> Scores:
+        return cls(
+            raw=np.array(d["raw"], dtype=float),
+            anomaly_score=np.array(d["anomaly_score"], dtype=float),
+            is_anomaly=np.array(d["is_anomaly"], dtype=bool),
+            explanation=list(d["explanation"]),
+            top_feature=list(d["top_feature"]),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[Scores]) -> Scores:
+        if not parts:
+            return cls(np.empty(0), np.empty(0), np.empty(0, dtype=bool), [], [])
+        return cls(
+            raw=np.concatenate([p.raw for p in parts]),
+            anomaly_score=np.concatenate([p.anomaly_score for p in parts]),
+            is_anomaly=np.concatenate([p.is_anomaly for p in parts]),
+            explanation=[e for p in parts for e in p.explanation],
+            top_feature=[t for p in parts for t in p.top_feature],
+        )
+
+
+@dataclass
+class ScoringModel:
+    detector_name: str
+    detector: object
+    contamination: float
+    threshold: float
+    train_mean: float
+    train_std: float
+    explainer: Explainer
+    feature_names: tuple[str, ...] = FEATURE_NAMES
+    schema: str = field(default_factory=schema_hash)
+    meta: dict = field(default_factory=dict)  # version, training window, metrics (registry)
+
+    def check(self, X: np.ndarray) -> None:
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected rows of {len(self.feature_names)} features ({', '.join(self.feature_names)}), "
+                             f"got shape {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValueError("feature values must be finite numbers")
+
+    def score(self, X: np.ndarray) -> Scores:
+        X = np.asarray(X, dtype=np.float64)
+        self.check(X)
+        if len(X) == 0:
+            return Scores.concat([])
+        raw = np.asarray(self.detector.decision_function(self.explainer.detector_input(X)), dtype=np.float64)
+        unified = erf((raw - self.train_mean) / (self.train_std * np.sqrt(2))) if self.train_std > 0 else raw * 0
+        return Scores(
+            raw=raw,
+            anomaly_score=np.clip(unified, 0.0, 1.0),
+            is_anomaly=raw > self.threshold,
+            explanation=self.explainer.explain(X),
+            top_feature=self.explainer.top_features(X),
+        )
+
+    def describe(self) -> dict:
+        return {"detector": self.detector_name, "contamination": self.contamination, "schema_hash": self.schema,
+                "threshold": self.threshold, **{k: v for k, v in self.meta.items() if k != "explainer"}}
+
+
+def fit_model(X: np.ndarray, detector: str = DEFAULT_DETECTOR, contamination: float = DEFAULT_CONTAMINATION,
+              random_state: int = 0) -> ScoringModel:
+    """Unsupervised fit on feature rows (labels, when known, are only for evaluation)."""
+    X = np.asarray(X, dtype=np.float64)
+    if len(X) < 20:
+        raise ValueError(f"need at least 20 rows to fit an anomaly model, got {len(X)}")
+    explainer = Explainer.fit(X)
+    det = make_detector(detector, contamination, random_state)
+    det.fit(explainer.detector_input(X))
+    train = np.asarray(det.decision_scores_, dtype=np.float64)
+    return ScoringModel(
+        detector_name=detector,
+        detector=det,
+        contamination=contamination,
+        threshold=float(det.threshold_),
+        train_mean=float(train.mean()),
+        train_std=float(train.std()),
+        explainer=explainer,
+    )
