@@ -3,7 +3,7 @@ model, apply the execution lifecycle. Entry points: `ingest` (buffers) and the t
 tasks/fix_ingest.py; docs/fix.md describes what is accepted and every reject reason.
 """
 
-from recon.fix.ingest import ParseResult, check_totals, ingest, new_totals
 from recon.fix.lifecycle import FixBook
+from recon.fix.pipeline import ParseResult, check_totals, ingest, new_totals
 
 __all__ = ["FixBook", "ParseResult", "check_totals", "ingest", "new_totals"]
