@@ -1,0 +1,134 @@
+"""Scoring step: features for the pair just matched, anomaly scores for every link, anomalous
+matches turned into ANOMALY breaks, outputs re-derived.
+
+Runs between match_task and publish_breaks_task for each pair (flows/daily.py). Every link gets a
+row in w_scores, matches and breaks alike: a break's score adds to its priority (62_triage.sql).
+With no registered model for the running feature schema, the configured detector is fitted on
+the day's own features (unsupervised), and the returned summary says so.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from blocks.anomaly_model import AnomalyModel, get_anomaly_model
+from blocks.warehouse import Warehouse, get_warehouse
+from recon.anomaly.features import compute_features
+from recon.anomaly.models import fit_model
+
+MIN_ROWS_TO_FIT = 20
+_PX = pa.decimal128(38, 10)
+
+
+def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -> dict:
+    """The day's market data (VWAP, low, high) and broker commission schedules, if the landing has them.
+
+    Idempotent: the date's market data and the schedules are replaced.
+    """
+    ref = Path(reference_dir)
+    wh.execute(_reference_ddl())
+    landed = {"market_data": 0, "commission_schedules": 0}
+    market = ref / "market_data.csv"
+    if market.exists():
+        rows = list(csv.DictReader(market.open(newline="")))
+        wh.execute("DELETE FROM market_data WHERE trade_date = :d", {"d": trade_date})
+        landed["market_data"] = wh.load_arrow("market_data", pa.table({
+            "trade_date": [trade_date] * len(rows),
+            "instrument_id": [r["instrument_id"] for r in rows],
+            **{k: pa.array([Decimal(r[k]) for r in rows], _PX) for k in ("vwap", "low", "high")},
+        }))
+    schedules = ref / "brokers.csv"
+    if schedules.exists():
+        rows = list(csv.DictReader(schedules.open(newline="")))
+        landed["commission_schedules"] = wh.load_arrow("commission_schedules", pa.table({
+            "broker": [r["broker"] for r in rows],
+            "asset_class": [r["asset_class"] for r in rows],
+            "basis": [r["commission_basis"] for r in rows],
+            "rate": pa.array([Decimal(r["rate"]) for r in rows], _PX),
+        }), replace=True)
+    return landed
+
+
+def _reference_ddl() -> str:
+    from blocks.warehouse import sql_file
+
+    text = sql_file("70_features.sql")
+    return text[: text.index("-- The day's VWAP")]  # the two CREATE TABLE IF NOT EXISTS statements
+
+
+def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel | None = None) -> dict:
+    """Score every link of the pair in the work tables; -> a small summary."""
+    block = model or AnomalyModel()
+    frame = compute_features(wh, trade_date)
+    summary: dict = {"scored": len(frame), "features_imputed": frame.missing}
+    scoring = block.registered_model()
+    if scoring is not None:
+        summary["model"] = scoring.meta.get("version", block.model_version)
+    elif len(frame) >= MIN_ROWS_TO_FIT:
+        scoring = fit_model(frame.X, block.detector, block.contamination)
+        summary["model"] = f"day-fit:{block.detector}"
+        summary["note"] = (f"no registered model for this feature schema: {block.detector} fitted on the day's "
+                           f"{len(frame)} links (contamination {block.contamination})")
+    else:
+        summary["model"] = None
+        summary["note"] = f"not scored: no registered model and {len(frame)} links are too few to fit one"
+    wh.execute("DELETE FROM w_scores")
+    if scoring is None:
+        _write_scores(wh, frame.link_ids, [None] * len(frame), ["not scored: too few links to fit a model"] * len(frame),
+                      [False] * len(frame))
+    else:
+        scores, info = block.score(frame.X, scoring)
+        summary.update(info)
+        _write_scores(wh, frame.link_ids, scores.anomaly_score.tolist(), scores.explanation, scores.is_anomaly.tolist())
+    wh.execute("UPDATE w_results SET break_type = 'ANOMALY' WHERE break_type IS NULL "
+               "AND link_id IN (SELECT link_id FROM w_scores WHERE is_anomaly)")
+    wh.run_file("59_outputs.sql", {"recon": recon})
+    summary["anomalies"] = wh.scalar("SELECT COUNT(*) FROM w_results WHERE break_type = 'ANOMALY'")
+    summary["breaks_scored_anomalous"] = wh.scalar(
+        "SELECT COUNT(*) FROM w_results r JOIN w_scores s ON s.link_id = r.link_id "
+        "WHERE s.is_anomaly AND r.break_type <> 'ANOMALY'")
+    summary["matches"] = wh.scalar("SELECT COUNT(*) FROM w_matches")
+    summary["breaks"] = wh.scalar("SELECT COUNT(*) FROM w_breaks")
+    return summary
+
+
+def _write_scores(wh: Warehouse, link_ids: list[str], score: list, explanation: list[str], flag: list) -> None:
+    wh.load_arrow("w_scores", pa.table({
+        "link_id": pa.array(link_ids, pa.string()),
+        "anomaly_score": pa.array(score, pa.float64()),
+        "anomaly_explanation": pa.array([e or None for e in explanation], pa.string()),
+        "is_anomaly": pa.array(flag, pa.bool_()),
+    }))
+
+
+@task(name="score-anomalies", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def score_anomalies_task(trade_date: date, matched: dict, model_ref: str | None = None,
+                         warehouse_ref: str | None = None) -> dict:
+    if matched.get("skipped"):
+        return matched
+    result = score_pair(get_warehouse(warehouse_ref), trade_date, matched["recon"], get_anomaly_model(model_ref))
+    return {**matched, **{k: v for k, v in result.items() if k not in ("scored",)}, "scored_links": result["scored"]}
+
+
+@task(name="land-market-reference", cache_policy=NO_CACHE, retries=1)
+def land_market_reference_task(day: dict, trade_date: date, warehouse_ref: str | None = None) -> dict:
+    """Market data and commission schedules from the landing's reference/ directory (if there)."""
+    wh = get_warehouse(warehouse_ref)
+    if not day.get("instruments"):
+        wh.execute(_reference_ddl())
+        return {"market_data": 0, "commission_schedules": 0}
+    return land_reference(wh, Path(day["instruments"]).parent, trade_date)
+
+
+def scores_equal(a, b) -> bool:
+    """Identical scores, bit for bit (used by tests and `recon model serve --check`)."""
+    return bool(np.array_equal(a.raw, b.raw) and np.array_equal(a.anomaly_score, b.anomaly_score)
+                and np.array_equal(a.is_anomaly, b.is_anomaly) and a.explanation == b.explanation)
