@@ -246,3 +246,11 @@ def test_byte_sum_equals_sum_for_any_length():
     for n in (0, 1, 255, 256, 257, 511, 512, 513, 4000):
         for data in (bytes(rng.randrange(256) for _ in range(n)), b"\xff" * n):
             assert byte_sum(data) == sum(data), n
+
+
+def test_crlf_lines_and_empty_input(parse):
+    crlf = b"\r\n".join([er44("W1").replace(b"\x01", b"|"), er44("W2")]) + b"\r\n"
+    result = parse(crlf)
+    assert result.rejects == [] and [(e.record_id, e.line) for e in result.executions] == [("W1", 1), ("W2", 2)]
+    empty = parse(b"")
+    assert (empty.executions, empty.rejects) == ([], [])
