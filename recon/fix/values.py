@@ -23,11 +23,20 @@ def need(fields: dict, tag: str) -> str:
     return value
 
 
+_DECIMALS: dict[str, Decimal] = {}  # quantities and commissions repeat a lot; Decimal is immutable
+
+
 def decimal_of(text: str, tag: str) -> Decimal:
+    d = _DECIMALS.get(text)
+    if d is not None:
+        return d
     digits = text[1:] if text[:1] == "-" else text
     if not digits.replace(".", "", 1).isdigit():
         raise NormalizeError(f"unparseable number {tag_name(tag)}={text!r}")
-    return Decimal(text)
+    d = Decimal(text)
+    if len(_DECIMALS) < 100_000:
+        _DECIMALS[text] = d
+    return d
 
 
 def dec(fields: dict, tag: str) -> Decimal:

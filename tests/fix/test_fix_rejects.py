@@ -251,6 +251,9 @@ def test_byte_sum_equals_sum_for_any_length():
 def test_crlf_lines_and_empty_input(parse):
     crlf = b"\r\n".join([er44("W1").replace(b"\x01", b"|"), er44("W2")]) + b"\r\n"
     result = parse(crlf)
-    assert result.rejects == [] and [(e.record_id, e.line) for e in result.executions] == [("W1", 1), ("W2", 2)]
+    assert result.rejects == [] and [(e.record_id, e.line) for e in result.executions] == [
+        ("W1", 1),
+        ("W2", 2),
+    ]
     empty = parse(b"")
     assert (empty.executions, empty.rejects) == ([], [])
