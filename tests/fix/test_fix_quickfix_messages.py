@@ -268,3 +268,22 @@ def _er_with(exec_id: str, symbol: str, extra: list) -> list:
 def test_unknown_ticker_without_master_keeps_a_stable_id(parse):
     result = parse(er44("U1", symbol="ZZZZ", mic="XNAS"), use_master=False)
     assert result.executions[0].instrument_id == "TICKER_MIC:ZZZZ.XNAS"
+
+
+def test_allocation_instruction_fix42(parse):
+    allocs = [
+        [(79, "ACC-1"), (80, "1000"), (12, "5"), (13, "3"), (154, "717.50"), (160, "0")],
+        [(79, "ACC-2"), (80, "2000"), (92, "NBPRIME")],
+    ]
+    msg = quickfix_message(
+        "J",
+        _alloc_body("AL-42"),
+        [(73, 11, [[(11, "CL-7"), (37, "ORD-7"), (105, "W")]]), (78, 79, allocs)],
+        begin="FIX.4.2",
+    )
+    result = parse(msg)
+    assert result.rejects == []
+    assert [(a.record_id, a.quantity, a.net) for a in result.executions] == [
+        ("AL-42:ACC-1", Decimal(1000), Decimal("717.50")),
+        ("AL-42:ACC-2", Decimal(2000), None),
+    ]
