@@ -49,13 +49,17 @@ def to_snowflake(sql: str) -> list[str]:
 
     def bind(node):
         if isinstance(node, exp.Placeholder) and node.name:
-            return exp.Var(this=f"%({node.name})s")
+            return exp.Var(this=f"__recon_bind_{node.name}__")
         return node
 
     out = []
     for stmt in sqlglot.parse(sql, read="snowflake"):
         if stmt is not None:
-            out.append(stmt.transform(bind).sql(dialect="snowflake"))
+            text = stmt.transform(bind).sql(dialect="snowflake")
+            if "__recon_bind_" in text:
+                # The connector interpolates `text % params` when params are bound: a literal % must be %%.
+                text = re.sub(r"__recon_bind_(\w+?)__", r"%(\1)s", text.replace("%", "%%"))
+            out.append(text)
     return out
 
 
