@@ -27,7 +27,7 @@ import pyarrow.csv as pacsv  # noqa: E402
 from blocks.warehouse import Warehouse  # noqa: E402
 from recon.instruments import Instrument, InstrumentMaster  # noqa: E402
 from recon.mapping.compile_sql import compile_mapping  # noqa: E402
-from recon.mapping.load import land_raw, read_source_file  # noqa: E402
+from recon.mapping.load import land_raw, prepare_raw_table, read_source_file  # noqa: E402
 from recon.mapping.spec import load_mapping  # noqa: E402
 from tasks.ingest import ensure_tables, ingest_file, load_instruments  # noqa: E402
 
@@ -78,6 +78,7 @@ def ours(wh: Warehouse, path: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     source = read_source_file(path, spec)
     t1 = time.perf_counter()
+    prepare_raw_table(wh, spec, source)
     land_raw(wh, spec, source)
     t2 = time.perf_counter()
     sql = compile_mapping(spec, source.header, source.raw_columns)

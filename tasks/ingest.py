@@ -22,7 +22,7 @@ from blocks.warehouse import Warehouse, get_warehouse
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
 from recon.mapping.compile_sql import compile_mapping
 from recon.mapping.inputs import plan_inputs
-from recon.mapping.load import SourceFile, land_raw, read_source_file
+from recon.mapping.load import SourceFile, land_raw, prepare_raw_table, read_source_file
 from recon.mapping.spec import MappingSpec, load_mapping
 from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
 
@@ -81,6 +81,7 @@ def ingest_file(
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
     with _transaction(warehouse):
+        prepare_raw_table(warehouse, spec, source)
         warehouse.execute("BEGIN TRANSACTION")
         try:
             totals = _ingest_in_transaction(warehouse, spec, source, broker, trade_date, run_id)

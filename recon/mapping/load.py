@@ -201,18 +201,27 @@ def _empty_rows(table: pa.Table) -> int:
     return int(pc.sum(blank).as_py() or 0)
 
 
-def land_raw(warehouse, spec: MappingSpec, source: SourceFile) -> int:
-    """Create/extend raw_<name>, replace this file's rows, append the new ones."""
+def prepare_raw_table(warehouse, spec: MappingSpec, source: SourceFile) -> str:
+    """Create raw_<name>, or add the columns this file brings. DDL runs outside the file's
+    transaction: Snowflake commits implicitly on DDL, which would break the transaction."""
     table = raw_table_name(spec)
     cols = [c for c in source.table.column_names if not c.startswith("_")]
     existing = _existing_columns(warehouse, table)
     if existing is None:
         defs = ", ".join(f"{check_identifier(c)} VARCHAR" for c in cols)
-        warehouse.execute(f"CREATE TABLE IF NOT EXISTS {table} (_file VARCHAR NOT NULL, _line BIGINT NOT NULL, {defs})")
+        warehouse.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (_file VARCHAR NOT NULL, _line BIGINT NOT NULL, {defs})"
+        )
     else:
         for c in cols:
             if c not in existing:  # a file of this layout with an extra column: keep it too
                 warehouse.execute(f"ALTER TABLE {table} ADD COLUMN {check_identifier(c)} VARCHAR")
+    return table
+
+
+def land_raw(warehouse, spec: MappingSpec, source: SourceFile) -> int:
+    """Replace this file's rows in raw_<name> (which prepare_raw_table made ready)."""
+    table = raw_table_name(spec)
     warehouse.execute(f"DELETE FROM {table} WHERE _file = :file", {"file": source.file_key})
     return warehouse.load_arrow(table, source.table)
 
