@@ -22,40 +22,10 @@ from recon.model import Execution
 SOURCE = "dropcopy"
 _SIDES = {"1": "buy", "2": "sell", "3": "buy", "4": "sell", "5": "sell_short", "6": "sell_short"}
 _ZERO = Decimal(0)
-_FIELD_ORDER = (
-    "source",
-    "record_id",
-    "account",
-    "instrument_id",
-    "asset_class",
-    "side",
-    "quantity",
-    "price",
-    "trade_date",
-    "broker",
-    "record_kind",
-    "symbol",
-    "mic",
-    "isin",
-    "cusip",
-    "sedol",
-    "multiplier",
-    "gross",
-    "commission",
-    "fees",
-    "net",
-    "accrued",
-    "currency",
-    "settle_date",
-    "transact_time",
-    "order_id",
-    "group_id",
-    "exec_type",
-    "ref_id",
-    "version",
-    "file",
-    "line",
-    "extra",
+_FIELD_ORDER = tuple(
+    "source record_id account instrument_id asset_class side quantity price trade_date broker record_kind "
+    "symbol mic isin cusip sedol multiplier gross commission fees net accrued currency settle_date "
+    "transact_time order_id group_id exec_type ref_id version file line extra".split()
 )
 if tuple(f.name for f in dataclasses.fields(Execution)) != _FIELD_ORDER:
     raise ImportError(

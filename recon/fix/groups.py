@@ -10,138 +10,48 @@ from __future__ import annotations
 GroupSpec = tuple[str, frozenset[str], dict[str, "GroupSpec"]]
 
 
-def _g(delim: int, members: set[int], nested: dict[int, GroupSpec] | None = None) -> GroupSpec:
+def _g(delim: int, members: str, nested: dict[int, GroupSpec] | None = None) -> GroupSpec:
+    """A group spec from its delimiter tag, member tags as "1 2 3" and nested groups by count tag."""
     nested = nested or {}
-    return (
-        str(delim),
-        frozenset(str(m) for m in members | {delim} | set(nested)),
-        {str(k): v for k, v in nested.items()},
-    )
+    tags = set(members.split()) | {str(delim)} | {str(k) for k in nested}
+    return str(delim), frozenset(tags), {str(k): v for k, v in nested.items()}
 
 
 # Members follow the FIX 4.4 dictionary (QuickFIX's FIX44.xml; tests/fix checks them against it),
 # plus the FIX 4.2 extras of AllocationInstruction's groups.
-_PARTY_SUBIDS = _g(523, {803})
-PARTIES = _g(448, {447, 452}, {802: _PARTY_SUBIDS})  # NoPartyIDs 453
-NESTED_PARTIES = _g(524, {525, 538}, {804: _g(545, {805})})  # NoNestedPartyIDs 539
-NESTED2_PARTIES = _g(757, {758, 759}, {806: _g(760, {807})})  # NoNested2PartyIDs 756
-MISC_FEES = _g(137, {138, 139, 891})  # NoMiscFees 136
-CONTRA_BROKERS = _g(375, {337, 437, 438, 655})  # NoContraBrokers 382
-SECURITY_ALT_IDS = _g(455, {456})  # NoSecurityAltID 454
-STIPULATIONS = _g(233, {234})  # NoStipulations 232
-CONT_AMTS = _g(519, {520, 521})  # NoContAmts 518
-EVENTS = _g(865, {866, 867, 868})  # NoEvents 864
-TRD_REG_TIMESTAMPS = _g(769, {770, 771})  # NoTrdRegTimestamps 768
-POS_AMT = _g(707, {708})  # NoPosAmt 753
-CLEARING_INSTRUCTIONS = _g(577, set())  # NoClearingInstructions 576
-CAPACITIES = _g(528, {529, 863})  # NoCapacities 862
-INSTR_ATTRIB = _g(871, {872})  # NoInstrAttrib 870
-DLVY_INST = _g(165, {787}, {781: _g(782, {783, 784}, {801: _g(785, {786})})})  # NoDlvyInst 85
+PARTIES = _g(448, "447 452", {802: _g(523, "803")})  # NoPartyIDs 453
+NESTED_PARTIES = _g(524, "525 538", {804: _g(545, "805")})  # NoNestedPartyIDs 539
+NESTED2_PARTIES = _g(757, "758 759", {806: _g(760, "807")})  # NoNested2PartyIDs 756
+MISC_FEES = _g(137, "138 139 891")  # NoMiscFees 136
+CONTRA_BROKERS = _g(375, "337 437 438 655")  # NoContraBrokers 382
+SECURITY_ALT_IDS = _g(455, "456")  # NoSecurityAltID 454
+STIPULATIONS = _g(233, "234")  # NoStipulations 232
+CONT_AMTS = _g(519, "520 521")  # NoContAmts 518
+EVENTS = _g(865, "866 867 868")  # NoEvents 864
+TRD_REG_TIMESTAMPS = _g(769, "770 771")  # NoTrdRegTimestamps 768
+POS_AMT = _g(707, "708")  # NoPosAmt 753
+CLEARING_INSTRUCTIONS = _g(577, "")  # NoClearingInstructions 576
+CAPACITIES = _g(528, "529 863")  # NoCapacities 862
+INSTR_ATTRIB = _g(871, "872")  # NoInstrAttrib 870
+DLVY_INST = _g(165, "787", {781: _g(782, "783 784", {801: _g(785, "786")})})  # NoDlvyInst 85
 
 # AllocationInstruction / AllocationReport: NoAllocs 78, NoOrders 73, NoExecs 124.
 ALLOCS = _g(
     79,
-    {
-        661,
-        573,
-        366,
-        80,
-        467,
-        81,
-        208,
-        209,
-        161,
-        360,
-        361,
-        12,
-        13,
-        479,
-        497,
-        153,
-        154,
-        119,
-        737,
-        120,
-        736,
-        155,
-        156,
-        742,
-        741,
-        780,
-        172,
-        169,
-        170,
-        171,
-        92,
-        76,
-        109,
-        159,
-        160,
-    },  # the last line: FIX 4.2 only
+    "661 573 366 80 467 81 208 209 161 360 361 12 13 479 497 153 154 119 737 120 736 155 156 742 741 "
+    "780 172 169 170 171 "
+    "92 76 109 159 160",  # FIX 4.2 only
     {539: NESTED_PARTIES, 136: MISC_FEES, 576: CLEARING_INSTRUCTIONS, 85: DLVY_INST},
 )
-ORDERS = _g(11, {37, 198, 526, 66, 38, 799, 800, 105}, {756: NESTED2_PARTIES})
-EXECS = _g(32, {17, 527, 31, 669, 29})
+ORDERS = _g(11, "37 198 526 66 38 799 800 105", {756: NESTED2_PARTIES})  # 105: FIX 4.2 only
+EXECS = _g(32, "17 527 31 669 29")
 # TradeCaptureReport sides (NoSides 552): Account, commission, currency, gross/net are per side.
-AE_SIDE_ALLOCS = _g(79, {661, 736, 467, 80}, {756: NESTED2_PARTIES})
+AE_SIDE_ALLOCS = _g(79, "661 736 467 80", {756: NESTED2_PARTIES})
 AE_SIDES = _g(
     54,
-    {
-        37,
-        198,
-        11,
-        526,
-        66,
-        1,
-        660,
-        581,
-        81,
-        575,
-        578,
-        579,
-        821,
-        15,
-        376,
-        377,
-        528,
-        529,
-        582,
-        40,
-        18,
-        483,
-        336,
-        625,
-        943,
-        12,
-        13,
-        479,
-        497,
-        381,
-        157,
-        230,
-        158,
-        159,
-        738,
-        920,
-        921,
-        922,
-        238,
-        237,
-        118,
-        119,
-        120,
-        155,
-        156,
-        77,
-        58,
-        354,
-        355,
-        752,
-        825,
-        826,
-        591,
-        70,
-    },
+    "37 198 11 526 66 1 660 581 81 575 578 579 821 15 376 377 528 529 582 40 18 483 336 625 943 12 13 "
+    "479 497 381 157 230 158 159 738 920 921 922 238 237 118 119 120 155 156 77 58 354 355 752 825 826 "
+    "591 70",
     {
         453: PARTIES,
         576: CLEARING_INSTRUCTIONS,
