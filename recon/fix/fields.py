@@ -25,7 +25,8 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
         # No '=' inside any value: one split gives tags and values alternately (the fast path).
         kv = text[:-1].replace("=", delim).split(delim)
         if len(kv) == 2 * n and kv[4] == "35":
-            fields = dict(zip(kv[::2], kv[1::2]))  # noqa: B905 (equal lengths checked)
+            pairs = iter(kv)
+            fields = dict(zip(pairs, pairs))  # noqa: B905 (tag, value) alternate
             specs = GROUPS.get(kv[5], EMPTY)
             if (
                 len(fields) == n
