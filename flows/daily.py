@@ -13,6 +13,8 @@ from prefect import flow, unmapped
 
 from tasks.artifacts import publish_artifacts_task
 from tasks.break_store import publish_breaks_task
+from tasks.incident_sync import sync_incident_states_task
+from tasks.incidents import deliver_outbox_task, enqueue_incident_changes_task
 from tasks.land import (
     day_files_task,
     dropcopy_files_task,
@@ -35,6 +37,7 @@ def daily_reconciliation(
     inputs: dict | None = None,
     out_dir: str | None = None,
     warehouse_ref: str | None = None,
+    servicenow_ref: str | None = None,
     run_id: str | None = None,
     force: bool = False,
 ) -> dict:
@@ -43,7 +46,8 @@ def daily_reconciliation(
     trade_date defaults to today (New York). accounts / brokers narrow the run (an ad-hoc rerun of
     one account or broker). landing_dir is a directory laid out as `recon generate` writes it
     (default RECON_LANDING_ROOT/<date>), or `inputs` names the files explicitly. Files already
-    landed with the same content are not landed again unless force is set.
+    landed with the same content are not landed again unless force is set. servicenow_ref names a
+    saved ServiceNow block; without one, incidents stay queued in the outbox (the embedded default).
     """
     trade_date = resolve_trade_date_task(trade_date)
     run = start_run_task(trade_date, run_id, out_dir)
@@ -63,6 +67,13 @@ def daily_reconciliation(
     vs_dropcopy = match_task(trade_date, "dropcopy", brokers, accounts, warehouse_ref, wait_for=[published])
     published_dc = publish_breaks_task(trade_date, run, vs_dropcopy, warehouse_ref)
 
-    summary = export_results_task(trade_date, run, landed, dropcopy, [published, published_dc], warehouse_ref)
+    # Incidents go through the outbox: ServiceNow being slow or down never blocks the results.
+    queued = enqueue_incident_changes_task(run, warehouse_ref, wait_for=[published, published_dc])
+    delivered = deliver_outbox_task(warehouse_ref, servicenow_ref, wait_for=[queued])
+    sync_incident_states_task(warehouse_ref, servicenow_ref, wait_for=[delivered])
+
+    summary = export_results_task(
+        trade_date, run, landed, dropcopy, [published, published_dc], delivered, warehouse_ref
+    )
     publish_artifacts_task(summary, warehouse_ref)
     return summary

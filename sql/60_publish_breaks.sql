@@ -1,12 +1,23 @@
 -- Publish: events first (they compare this run with the store), then MERGE by break_id, then
 -- close what this run no longer finds. Event ids hash (break_id, run_id, event): rerunning the
--- same run adds nothing; a new run of the same day adds one 'seen' per break and changes nothing.
+-- same run adds nothing; a new run of the same day adds one 'seen' per unchanged break, 'changed'
+-- when the same records now differ by other values (e.g. a corrected quantity still off). Priority
+-- alone moves with the clock (cut-off, age): it is updated in place, not an event.
 INSERT INTO break_events (event_id, break_id, at, actor, event, from_status, to_status, reason, run_id, details)
 SELECT MD5(e.break_id || '|' || :run_id || '|' || e.event), e.break_id, CAST(:now AS TIMESTAMP), 'system',
        e.event, e.from_status, e.to_status, e.reason, :run_id, NULL
 FROM (
     SELECT w.break_id,
-           CASE WHEN b.break_id IS NULL THEN 'opened' WHEN b.status = 'closed' THEN 'reopened' ELSE 'seen' END AS event,
+           CASE WHEN b.break_id IS NULL THEN 'opened'
+                WHEN b.status = 'closed' THEN 'reopened'
+                -- same break (same records), new values: the incident must follow
+                WHEN b.difference_amount <> w.difference_amount
+                  OR COALESCE(b.internal_quantity, -1) <> COALESCE(w.internal_quantity, -1)
+                  OR COALESCE(b.broker_quantity, -1) <> COALESCE(w.broker_quantity, -1)
+                  OR COALESCE(b.internal_price, -1) <> COALESCE(w.internal_price, -1)
+                  OR COALESCE(b.broker_price, -1) <> COALESCE(w.broker_price, -1)
+                  OR COALESCE(b.anomaly_score, -1) <> COALESCE(w.anomaly_score, -1) THEN 'changed'
+                ELSE 'seen' END AS event,
            b.status AS from_status,
            CASE WHEN b.break_id IS NULL OR b.status = 'closed' THEN 'open' ELSE b.status END AS to_status,
            w.break_type AS reason
@@ -39,6 +50,16 @@ WHEN MATCHED THEN UPDATE SET
     last_run_id = :run_id,
     status = CASE WHEN b.status = 'closed' THEN 'open' ELSE b.status END,
     closed_at = CASE WHEN b.status = 'closed' THEN NULL ELSE b.closed_at END,
+    internal_quantity = w.internal_quantity,
+    broker_quantity = w.broker_quantity,
+    internal_price = w.internal_price,
+    broker_price = w.broker_price,
+    internal_settle = w.internal_settle,
+    broker_settle = w.broker_settle,
+    internal_commission = w.internal_commission,
+    broker_commission = w.broker_commission,
+    difference_amount = w.difference_amount,
+    notional = w.notional,
     priority = w.priority,
     priority_score = w.priority_score,
     anomaly_score = w.anomaly_score,

@@ -19,6 +19,7 @@ import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 from prefect import get_run_logger, task
@@ -323,10 +324,15 @@ def _servicenow(ref: str | None) -> ServiceNow:
 
 
 @task(name="enqueue-incident-changes", cache_policy=NO_CACHE)
-def enqueue_incident_changes_task(run_id: str, warehouse_ref: str | None = None, report_url: str | None = None,
+def enqueue_incident_changes_task(run: dict | str, warehouse_ref: str | None = None, report_url: str | None = None,
                                   prefect_run_url: str | None = None) -> int:  # fmt: skip
+    """run: the run's id, or the daily flow's run dict ({run_id, out_dir}: the report link follows)."""
     from blocks.warehouse import get_warehouse
 
+    if isinstance(run, dict):
+        report_url = report_url or Path(run["out_dir"], "report.html").as_uri()
+        run = run["run_id"]
+    run_id = run
     added = enqueue_incident_changes(get_warehouse(warehouse_ref), run_id, report_url, prefect_run_url)
     get_run_logger().info("run %s: %d incident change(s) queued", run_id, added)
     return added

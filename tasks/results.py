@@ -127,12 +127,13 @@ def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
 
 
 def export_results(
-    wh: Warehouse, trade_date: date, run_id: str, out_dir: str, ingested: list[dict], recons: list[dict]
+    wh: Warehouse, trade_date: date, run_id: str, out_dir: str, ingested: list[dict], recons: list[dict],
+    incidents: dict | None = None,
 ) -> dict:
     """Write matches.csv, breaks.csv, summary.json and report.html into out_dir; -> the summary."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(wh, trade_date, run_id, ingested, recons)
+    summary = {**build_summary(wh, trade_date, run_id, ingested, recons), "incidents": incidents or {}}
     matches = wh.fetch_rows(
         "SELECT * FROM matches WHERE trade_date = :d ORDER BY recon, match_type, match_id", {"d": trade_date}
     )
@@ -148,10 +149,11 @@ def export_results(
 @task(name="export-results", cache_policy=NO_CACHE)
 def export_results_task(
     trade_date: date, run: dict, landed: list[dict], dropcopy: list[dict], recons: list[dict],
-    warehouse_ref: str | None = None,
+    incidents: dict | None = None, warehouse_ref: str | None = None,
 ) -> dict:
     """Write the run's files; -> the summary (with out_dir), small enough for a state's payload."""
     summary = export_results(
-        get_warehouse(warehouse_ref), trade_date, run["run_id"], run["out_dir"], [*landed, *dropcopy], recons
+        get_warehouse(warehouse_ref), trade_date, run["run_id"], run["out_dir"], [*landed, *dropcopy], recons,
+        incidents,
     )
     return {**summary, "out_dir": run["out_dir"]}

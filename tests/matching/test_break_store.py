@@ -79,3 +79,14 @@ def test_priority_from_cutoff_and_money(wh):
 
 def test_cutoff_is_new_york_time():
     assert cutoff_utc(D) == datetime(2026, 11, 28, 0, 0)  # 19:00 EST = 00:00 UTC next day
+
+
+def test_new_values_on_the_same_records_are_a_change(wh):
+    load(wh, DAY)
+    reconcile(wh, "run-1", datetime(2026, 11, 27, 22, 0))
+    qty_break = wh.scalar("SELECT break_id FROM breaks WHERE break_type = 'QUANTITY_MISMATCH'")
+    wh.execute("UPDATE executions SET quantity = 450 WHERE record_id = 'B2'")  # corrected, still off
+    events = reconcile(wh, "run-2", datetime(2026, 11, 28, 1, 0))
+    assert events == {"changed": 1, "seen": 2}
+    row = wh.fetch_rows("SELECT status, broker_quantity FROM breaks WHERE break_id = :b", {"b": qty_break})[0]
+    assert row == {"status": "open", "broker_quantity": 450}
