@@ -28,6 +28,25 @@ def statelint_path() -> str | None:
     return str(local) if local.exists() else shutil.which("statelint")
 
 
+def validate_definitions(definitions: dict[str, dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
+    """Validate many definitions with one run of each tool; per-definition runs only on failure."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for i, definition in enumerate(definitions.values()):
+            path = Path(folder) / f"{i}.asl.json"
+            path.write_text(json.dumps(definition))
+            paths.append(str(path))
+        tools = [(asl_validator_path(), lambda t: [t] + [a for p in paths for a in ("--json-path", p)]),
+                 (statelint_path(), lambda t: [t, *paths])]
+        all_clean = all(
+            tool is not None and subprocess.run(argv(tool), capture_output=True, timeout=300).returncode == 0
+            for tool, argv in tools
+        )
+    if all_clean:
+        return {name: {"asl-validator": [], "statelint": []} for name in definitions}
+    return {name: validate_definition(definition) for name, definition in definitions.items()}
+
+
 def validate_definition(definition: dict[str, Any]) -> dict[str, list[str]]:
     """{validator: [problems]}; a missing tool reports itself as a problem (never silently passes)."""
     report: dict[str, list[str]] = {}

@@ -9,7 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -59,10 +58,21 @@ def test_build_writes_valid_artifacts_with_schedules(tmp_path):
         assert f"{tool}" in done.stdout and "FAILED" not in done.stdout
 
 
+def in_process(*args: str, endpoint: str | None = None):
+    """The same commands through typer's runner (fast: no new interpreter); stdout and stderr mixed."""
+    from typer.testing import CliRunner
+
+    from recon.cli import app
+
+    env = {"ASL_SFN_ENDPOINT": endpoint} if endpoint else {}
+    result = CliRunner().invoke(app, ["asl", *args], env={**env, "COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
 def test_build_refuses_untraceable_flow_with_exit_2(tmp_path):
-    done = recon("build", "tests.asl.flows_invalid:if_on_result", "--out", str(tmp_path))
-    assert done.returncode == 2
-    assert "flows_invalid.py:" in done.stderr and "asl_export.branch" in done.stderr
+    code, output = in_process("build", "tests.asl.flows_invalid:if_on_result", "--out", str(tmp_path))
+    assert code == 2
+    assert "flows_invalid.py:" in output and "asl_export.branch" in output
 
 
 def test_deploy_start_status_and_redrive(server):
@@ -77,15 +87,15 @@ def test_deploy_start_status_and_redrive(server):
     aliases = sfn.sfn.list_state_machine_aliases(stateMachineArn=arn)["stateMachineAliases"]
     assert [a["stateMachineAliasArn"].rsplit(":", 1)[-1] for a in aliases] == ["live"]
 
-    bad = recon("start", arn, "--param", "start=not-a-number", endpoint=endpoint)
-    assert bad.returncode == 2 and "start" in bad.stderr
+    code, output = in_process("start", arn, "--param", "start=not-a-number", endpoint=endpoint)
+    assert code == 2 and "start" in output and "not of type 'integer'" in output
 
     started = recon("start", arn, "--param", "start=5", "--param", "label=cli", endpoint=endpoint)
     assert started.returncode == 0, started.stderr
     execution = started.stdout.strip().splitlines()[-1]
     sfn.wait(execution)
-    status = recon("status", execution, endpoint=endpoint)
-    assert status.returncode == 0 and "SUCCEEDED" in status.stdout and "describe" in status.stdout
+    code, output = in_process("status", execution, endpoint=endpoint)
+    assert code == 0 and "SUCCEEDED" in output and "describe" in output
     output = json.loads(sfn.sfn.describe_execution(executionArn=execution)["output"])
     assert output["value"]["label"] == "cli"
 
@@ -98,12 +108,12 @@ def test_redrive_reports_moto_gap_and_resume_reruns_only_the_failed_part(server,
     counter = tmp_path / "count"
     execution = sfn.start(compile_flow(flows_resilience.retry_flow), {"counter_path": str(counter), "fail_times": 4})
     assert sfn.wait(execution)["status"] == "FAILED"  # 4 attempts, all failed
-    status = recon("status", execution, endpoint=endpoint)
-    assert status.returncode == 1 and "flaky" in status.stdout and "ConnectionError" in status.stdout
+    code, output = in_process("status", execution, endpoint=endpoint)
+    assert code == 1 and "flaky" in output and "ConnectionError" in output
 
-    plain = recon("redrive", execution, endpoint=endpoint)
-    assert plain.returncode == 3 and "RedriveExecution" in plain.stderr
-    resumed = recon("redrive", execution, "--resume", endpoint=endpoint)
+    code, output = in_process("redrive", execution, endpoint=endpoint)
+    assert code == 3 and "RedriveExecution" in output
+    resumed = recon("redrive", execution, "--resume", endpoint=endpoint)  # a separate process again
     assert resumed.returncode == 0, resumed.stderr
     new_execution = resumed.stdout.strip().splitlines()[-1]
     described = sfn.wait(new_execution)
@@ -112,7 +122,10 @@ def test_redrive_reports_moto_gap_and_resume_reruns_only_the_failed_part(server,
     assert entered[0] == "flaky" and "validate-parameters" not in entered
 
 
-def test_run_local_compare():
+def test_run_local_compare(prefect_harness, monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())  # the session's server, not a new one
     done = recon("run-local", "tests.asl.flows_basic:sequence_flow", "--param", "start=3", "--compare", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "True" in done.stdout and "Decimal('21.0')" in done.stdout

@@ -11,7 +11,7 @@ from prefect import flow, task
 from asl_export import CompileError, compile_flow
 from asl_export.checks import check_definition, estimate_history
 from asl_export.options import retry_fields
-from asl_export.validate import validate_definition
+from asl_export.validate import validate_definition, validate_definitions
 from tests.asl import flows_basic, flows_choice, flows_fanout, flows_invalid, flows_resilience
 
 EVERY_TEST_FLOW = [
@@ -24,9 +24,8 @@ EVERY_TEST_FLOW = [
 
 @pytest.mark.slow
 def test_every_definition_passes_asl_validator_and_statelint():
-    for each in EVERY_TEST_FLOW:
-        report = validate_definition(compile_flow(each).definition)
-        assert report == {"asl-validator": [], "statelint": []}, (each.name, report)
+    reports = validate_definitions({each.name: compile_flow(each).definition for each in EVERY_TEST_FLOW})
+    assert reports == {each.name: {"asl-validator": [], "statelint": []} for each in EVERY_TEST_FLOW}
 
 
 def test_validators_do_reject_a_broken_definition():
