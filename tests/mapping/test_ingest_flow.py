@@ -40,3 +40,13 @@ def test_ingest_day_flow_lands_a_generated_day(prefect_harness, tmp_path, monkey
         assert wh.scalar("SELECT COUNT(DISTINCT run_id) FROM control_totals") == 1  # r2 replaced r1
     finally:
         reset_warehouses()
+
+
+def test_ingest_day_compiles_to_a_state_machine():
+    """The flow stays traceable: small JSON between tasks, no control flow on task results."""
+    from asl_export.compiler import compile_flow
+    from flows.ingest import ingest_day
+
+    states = compile_flow(ingest_day).definition["States"]
+    for name in ("plan-ingest-inputs", "load-instruments", "ingest-files", "ingest-dropcopy"):
+        assert any(s.startswith(name) for s in states), (name, list(states))

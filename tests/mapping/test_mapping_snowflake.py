@@ -8,6 +8,8 @@ from test_mapping_layouts import CR_HEADER, CR_ROWS, MR_HEADER, MR_ROWS
 
 from tasks.ingest import ingest_file
 
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
+
 _CASES = [
     ("castlerock", "cr.psv", CR_HEADER + "\n".join(CR_ROWS) + "\nTRL|11\n"),
     ("meridian", "mr.csv", MR_HEADER + "\n".join(MR_ROWS) + "\n"),
