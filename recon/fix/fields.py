@@ -24,7 +24,7 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
     if n == text.count("="):
         # No '=' inside any value: one split gives tags and values alternately (the fast path).
         kv = text[:-1].replace("=", delim).split(delim)
-        if len(kv) == 2 * n and kv[4] == "35":
+        if n >= 3 and len(kv) == 2 * n and kv[4] == "35":
             pairs = iter(kv)
             fields = dict(zip(pairs, pairs))  # noqa: B905 (tag, value) alternate
             specs = GROUPS.get(kv[5], EMPTY)

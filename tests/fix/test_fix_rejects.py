@@ -257,3 +257,13 @@ def test_crlf_lines_and_empty_input(parse):
     ]
     empty = parse(b"")
     assert (empty.executions, empty.rejects) == ([], [])
+
+
+def test_empty_body_and_heartbeat(parse):
+    empty = b"8=FIX.4.4\x019=0\x01"
+    empty += b"10=%03d\x01" % (sum(empty) % 256)
+    heartbeat = b"8=FIX.4.4\x019=5\x0135=0\x01"
+    heartbeat += b"10=%03d\x01" % (sum(heartbeat) % 256)
+    result = _between_good(parse, [empty, heartbeat])
+    assert [r.reason for r in result.rejects] == ["message has no fields after BodyLength(9)"]
+    assert result.totals["dropcopy.fix"]["not_booked"] == 1

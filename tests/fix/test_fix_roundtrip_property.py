@@ -139,3 +139,67 @@ def test_trade_capture_sides_round_trip(report_id, sides, qty, px):
         (f"{report_id}:{i}", a, SIDES[s], c) for i, (a, s, c) in enumerate(sides, start=1)
     ]
     assert all(e.quantity == qty and e.price == px for e in result.executions)
+
+
+@st.composite
+def mutated_batches(draw):
+    """A valid batch (fills, AE with sides, J with allocs) with random byte edits anywhere."""
+    msgs = [simplefix_message("8", draw(fills())[0]) for _ in range(draw(st.integers(1, 3)))]
+    msgs.append(
+        simplefix_message(
+            "AE",
+            [
+                (571, "T1"),
+                (55, "IBM"),
+                (32, "5"),
+                (31, "2"),
+                (75, "20261127"),
+                (552, "2"),
+                (54, "1"),
+                (1, "A"),
+                (54, "2"),
+                (1, "B"),
+            ],
+        )
+    )
+    msgs.append(
+        simplefix_message(
+            "J",
+            [
+                (70, "A1"),
+                (54, "1"),
+                (55, "IBM"),
+                (6, "2"),
+                (75, "20261127"),
+                (78, "1"),
+                (79, "ACC"),
+                (80, "5"),
+            ],
+        )
+    )
+    buf = bytearray(b"\n".join(msgs) + b"\n")
+    alphabet = b"\x01|=\n0123456789AZ8"
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(buf) - 1))
+        kind = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if kind == "flip":
+            buf[pos] = draw(st.sampled_from(alphabet))
+        elif kind == "delete":
+            del buf[pos : pos + draw(st.integers(1, 20))]
+        elif kind == "insert":
+            buf[pos:pos] = draw(st.binary(min_size=1, max_size=12))
+        else:
+            del buf[pos:]
+        if not buf:
+            buf = bytearray(b"x")
+    return bytes(buf)
+
+
+@settings(max_examples=300, deadline=None)
+@given(buf=mutated_batches())
+def test_damaged_input_never_crashes_and_totals_add_up(buf):
+    result = ingest([(buf, "fuzz.fix", 1)], "nb")
+    t = result.totals["fuzz.fix"]
+    check_totals(t)
+    assert len(result.rejects) == t["rejected"]
+    assert all(r.reason and r.line >= 1 for r in result.rejects)
