@@ -60,7 +60,8 @@ def parse_fix_messages(
 
     Pass the same `book` for every micro-batch of a stream: corrections and busts then reach fills
     of earlier batches; the result's `executions` are those created or corrected in this batch and
-    `removed` the record_ids of earlier batches busted now.
+    `removed` the record_ids of earlier batches busted now. Garbage collection is paused while a
+    batch parses: pass a micro-batch already received (a list), not a generator that blocks on I/O.
     """
     return ingest(records, broker, master, book)
 
