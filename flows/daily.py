@@ -11,6 +11,7 @@ from datetime import date
 
 from prefect import flow, unmapped
 
+from tasks.anomaly import land_market_reference_task, score_anomalies_task
 from tasks.artifacts import publish_artifacts_task
 from tasks.break_store import publish_breaks_task
 from tasks.incident_sync import sync_incident_states_task
@@ -40,6 +41,7 @@ def daily_reconciliation(
     servicenow_ref: str | None = None,
     run_id: str | None = None,
     force: bool = False,
+    model_ref: str | None = None,
 ) -> dict:
     """Reconcile one trade date: internal bookings against each prime broker's file and drop copy.
 
@@ -48,11 +50,14 @@ def daily_reconciliation(
     (default RECON_LANDING_ROOT/<date>), or `inputs` names the files explicitly. Files already
     landed with the same content are not landed again unless force is set. servicenow_ref names a
     saved ServiceNow block; without one, incidents stay queued in the outbox (the embedded default).
+    model_ref names a saved AnomalyModel block (default: PyOD in process, the newest registered
+    model for the feature schema, else one fitted on the day).
     """
     trade_date = resolve_trade_date_task(trade_date)
     run = start_run_task(trade_date, run_id, out_dir)
     day = resolve_inputs_task(default_landing_task(trade_date, landing_dir, inputs), inputs)
     instruments = land_instruments_task(day, warehouse_ref)
+    reference = land_market_reference_task(day, trade_date, warehouse_ref)
     landed = land_file_task.map(
         day_files_task(day), unmapped(trade_date), unmapped(run), unmapped(force), unmapped(warehouse_ref),
         wait_for=[instruments],
@@ -62,9 +67,11 @@ def daily_reconciliation(
     )
 
     # One pair at a time: the passes share the warehouse's work tables.
-    vs_broker = match_task(trade_date, "broker", brokers, accounts, warehouse_ref, wait_for=[landed, dropcopy])
+    vs_broker = match_task(trade_date, "broker", brokers, accounts, warehouse_ref, wait_for=[landed, dropcopy, reference])
+    vs_broker = score_anomalies_task(trade_date, vs_broker, model_ref, warehouse_ref)
     published = publish_breaks_task(trade_date, run, vs_broker, warehouse_ref)
     vs_dropcopy = match_task(trade_date, "dropcopy", brokers, accounts, warehouse_ref, wait_for=[published])
+    vs_dropcopy = score_anomalies_task(trade_date, vs_dropcopy, model_ref, warehouse_ref)
     published_dc = publish_breaks_task(trade_date, run, vs_dropcopy, warehouse_ref)
 
     # Incidents go through the outbox: ServiceNow being slow or down never blocks the results.

@@ -4,6 +4,8 @@ Pairing precision/recall count a truth match as found when the engine linked exa
 records. Truth groups marked `interchangeable` (identical trades booked twice on both sides) are
 found when the engine paired those records among themselves in any order. Break typing counts an
 injected break as right when the engine raised a break of the same type over the same records.
+An ANOMALY break (a match the anomaly model flagged) counts as a match when truth labels it an
+anomaly, and as neither a right break nor a found match otherwise.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ class Score:
 def score(truth_path: str | Path, matches: list[dict], breaks: list[dict]) -> Score:
     """matches: rows with internal_ids/broker_ids (';'-joined); breaks: also break_type."""
     truth = json.loads(Path(truth_path).read_text())
-    engine = [_key(_ids(m["internal_ids"]), _ids(m["broker_ids"])) for m in matches]
+    # A labelled anomaly the scoring step turned into an ANOMALY break was still paired right.
+    labelled = {i for a in truth.get("anomalies", []) for i in a["internal"]}
+    flagged = [b for b in breaks if b["break_type"] == "ANOMALY" and set(_ids(b["internal_ids"])) & labelled]
+    breaks = [b for b in breaks if b["break_type"] != "ANOMALY"]
+    engine = [_key(_ids(m["internal_ids"]), _ids(m["broker_ids"])) for m in [*matches, *flagged]]
     engine_set = set(engine)
     found, truth_n, engine_explained = 0, 0, set()
     for m in truth["matches"]:

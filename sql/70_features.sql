@@ -94,10 +94,11 @@ SELECT c.uid, c.side_of,
        ABS(CAST(c.price AS DOUBLE) - mk.vwap) / NULLIF((mk.high - mk.low) / 2, 0) AS price_vs_vwap,
        GREATEST(CAST(c.price AS DOUBLE) - mk.high, mk.low - CAST(c.price AS DOUBLE), 0)
            / NULLIF(mk.high - mk.low, 0) AS price_outside_day_range,
-       -- a cent on both sides keeps tiny per-share commissions (rounded to the cent) near 1
+       -- the schedule's amount rounded to the cent as brokers charge it, plus a cent on both
+       -- sides, keeps tiny per-share commissions near 1
        (CAST(e.commission AS DOUBLE) + 0.01)
-           / (CAST(CASE s.basis WHEN 'per_unit' THEN s.rate * c.quantity
-                                WHEN 'bps' THEN s.rate * ABS(e.gross) / 10000 END AS DOUBLE) + 0.01)
+           / (ROUND(CAST(CASE s.basis WHEN 'per_unit' THEN s.rate * c.quantity
+                                      WHEN 'bps' THEN s.rate * ABS(e.gross) / 10000 END AS DOUBLE), 2) + 0.01)
            AS commission_rate,
        -LN((COALESCE(mx.n_account_class, 0) + 0.5) / (COALESCE(mx.n_account, 0) + 1.0)) AS account_asset_class,
        -LN((COALESCE(mb.n_account_class_broker, 0) + 0.5) / (COALESCE(mx.n_account_class, 0) + 1.0)) AS counterparty_rarity,

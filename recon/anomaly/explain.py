@@ -2,8 +2,8 @@
 
 Each feature's strength is a one-sided robust z-score against the training data,
     (t - median) / scale   in the feature's unusual direction, clipped at 0,
-    scale = max(1.4826 * MAD, |q99 - median| / 2.326, min_scale)
-where t is the value (or its log, for ratios and durations) and q99 the training quantile on the
+    scale = max(1.4826 * MAD, |q90 - median| / 1.2816, min_scale)
+where t is the value (or its log, for ratios and durations) and q90 the training quantile on the
 unusual side (so a feature whose normal values have a long tail is not over-read); features with
 a cap are clipped at the cap for the explanation. A ticket can then say
 "price_vs_vwap 5.80 half-ranges (+25.4 sigma)". The floor keeps features that are almost always
@@ -20,7 +20,10 @@ import numpy as np
 
 from recon.anomaly.features import FEATURES, Feature
 
-DEAD_ZONE = 2.0
+DEAD_ZONE = 3.0
+# The training quantile on the unusual side that counts as TAIL_Z sigma. q90, not q99: with 1-2%
+# anomalies in unlabelled training data, q99 would sit among the anomalies themselves.
+TAIL_Q, TAIL_Z = 0.90, 1.2816
 
 
 @dataclass
@@ -40,14 +43,15 @@ class Explainer:
         T = _log_where(X, log)
         median = np.median(T, axis=0)
         mad = np.median(np.abs(T - median), axis=0)
-        tail = np.abs(np.where(sign > 0, np.quantile(T, 0.99, axis=0), np.quantile(T, 0.01, axis=0)) - median)
+        q_hi, q_lo = np.quantile(T, TAIL_Q, axis=0), np.quantile(T, 1 - TAIL_Q, axis=0)
+        tail = np.abs(np.where(sign > 0, q_hi, q_lo) - median)
         floor = np.array([f.min_scale for f in features])
         return cls(
             names=[f.name for f in features],
             units=[f.unit for f in features],
             sign=sign,
             median=median,
-            scale=np.maximum(np.maximum(1.4826 * mad, tail / 2.326), floor),
+            scale=np.maximum(np.maximum(1.4826 * mad, tail / TAIL_Z), floor),
             cap=np.array([np.inf if f.cap is None else f.cap for f in features]),
             log=log,
         )

@@ -42,7 +42,7 @@ FEATURES: tuple[Feature, ...] = (
             "rarity of the broker in the account's trades of this asset class over the history window"),
     Feature("duplicate_key", "extra bookings", "high", 0.0, 0.1, None,
             "other records with the same account, instrument, side, quantity and price on BOTH sides"),
-    Feature("offsetting_trade_minutes", "minutes", "low", 390.0, 0.25, None,
+    Feature("offsetting_trade_minutes", "minutes", "low", 390.0, 1.0, None,
             "minutes to the nearest opposite trade of the same account, instrument and quantity (390 = none)",
             log=True),
     Feature("notional_z", "robust z", "high", 0.0, 0.5, None,
