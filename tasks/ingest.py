@@ -22,7 +22,14 @@ from blocks.warehouse import Warehouse, get_warehouse
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
 from recon.mapping.compile_sql import compile_mapping
 from recon.mapping.inputs import plan_inputs
-from recon.mapping.load import SourceFile, land_raw, prepare_raw_table, read_source_file
+from recon.mapping.load import (
+    SourceFile,
+    SourceFileError,
+    land_raw,
+    prepare_raw_table,
+    read_header,
+    read_source_file,
+)
 from recon.mapping.spec import MappingSpec, load_mapping
 from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
 
@@ -33,14 +40,25 @@ def ensure_tables(warehouse: Warehouse) -> None:
     warehouse.run_file("01_tables.sql")
 
 
-def _transaction(warehouse: Warehouse):
-    """Hold the warehouse's lock for the whole file so concurrent tasks cannot interleave."""
+def _exclusive(warehouse: Warehouse):
+    """Hold the warehouse's lock for a whole transaction so concurrent tasks cannot interleave
+    statements on the shared connection."""
     return getattr(warehouse, "_lock", None) or nullcontext()
 
 
 def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
     """Replace the `instruments` and `instrument_ids` tables with the master in `path`."""
-    master = InstrumentMaster.from_csv(path)
+    path = Path(path)
+    if not path.is_file():
+        raise SourceFileError(f"{path}: no such instrument master file")
+    header = read_header(path, ",")
+    missing = [c for c in ("instrument_id", "asset_class") if c not in header]
+    if missing:
+        raise SourceFileError(f"{path}: instrument master lacks column(s) {', '.join(missing)}; header: {', '.join(header)}")
+    try:
+        master = InstrumentMaster.from_csv(path)
+    except (ValueError, ArithmeticError) as exc:  # e.g. a multiplier that is no number
+        raise SourceFileError(f"{path}: unreadable instrument master: {exc}") from exc
     ensure_tables(warehouse)
     instruments = list(master.instruments.values())
     columns = {c: [getattr(i, c) for i in instruments] for c in MASTER_COLUMNS}
@@ -51,7 +69,7 @@ def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
         master.to_rows(),
         schema=pa.schema([("id_type", pa.string()), ("id_value", pa.string()), ("instrument_id", pa.string())]),
     )
-    with _transaction(warehouse):
+    with _exclusive(warehouse):
         warehouse.execute("BEGIN TRANSACTION")
         try:
             warehouse.load_arrow("instruments", table, replace=True)
@@ -80,7 +98,7 @@ def ingest_file(
     source = read_source_file(path, spec)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
-    with _transaction(warehouse):
+    with _exclusive(warehouse):
         prepare_raw_table(warehouse, spec, source)
         warehouse.execute("BEGIN TRANSACTION")
         try:
@@ -185,7 +203,7 @@ def ingest_dropcopy(
     executions, rejects, fix_totals = parse_fix_files(keys, broker, master)
     ensure_tables(warehouse)
     out = []
-    with _transaction(warehouse):
+    with _exclusive(warehouse):
         warehouse.execute("BEGIN TRANSACTION")
         try:
             for key in keys:

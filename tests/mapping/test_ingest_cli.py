@@ -53,6 +53,7 @@ def test_bad_usage_exits_2_with_a_message(tmp_path, write):
         (["--broker", "northbridge"], "--broker expects NAME=PATH[:MAPPING]"),
         (["--broker", f"castlerock={nb}"], "named by mapping 'castlerock'"),
         (["--internal", str(tmp_path / "missing.csv")], "no such file"),
+        (["--instruments", str(nb), "--broker", f"northbridge={nb}"], "instrument master lacks column(s) instrument_id"),
     ]
     for extra, message in cases:
         result = runner.invoke(app, ["ingest", "--warehouse", db, *extra])
