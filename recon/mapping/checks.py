@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from recon.mapping.formats import strptime_to_snowflake
-from recon.mapping.spec import ASSET_CLASSES, AmountSpec, CodedColumn, DateSpec, MappingSpec
+from recon.mapping.spec_model import ASSET_CLASSES, AmountSpec, CodedColumn, DateSpec, MappingSpec
 from recon.mapping.sql_text import case_map, cat, decimal_cast, decimal_lit, ident, lit, lit_list
 from recon.model import MONEY, PRICE, QTY
 
