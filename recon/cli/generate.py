@@ -25,6 +25,8 @@ def generate(
                                 help="Comma-separated prime brokers (layouts in mappings/)."),
     fix_delimiter: str = typer.Option("pipe", "--fix-delimiter",
                                       help="Field separator in the drop-copy files: pipe ('|') or soh."),
+    fix42: str = typer.Option("", "--fix42", help="Comma-separated brokers whose drop copy is a FIX 4.2 session "
+                              "(ExecTransType) instead of FIX 4.4."),
 ) -> None:
     """Write a trading day: instrument master, OMS export, broker files, FIX drop copies, truth.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -38,7 +40,8 @@ def generate(
     if fix_delimiter not in ("pipe", "soh"):
         fail(f"--fix-delimiter must be pipe or soh, not {fix_delimiter!r}")
     cfg = DayConfig(trade_date=d, trades=trades, seed=seed, break_rate=break_rate, anomaly_rate=anomaly_rate,
-                    brokers=[b.strip() for b in brokers.split(",") if b.strip()], soh=fix_delimiter == "soh")
+                    brokers=[b.strip() for b in brokers.split(",") if b.strip()], soh=fix_delimiter == "soh",
+                    fix42=[b.strip() for b in fix42.split(",") if b.strip()])
     try:
         cfg.validate()
     except ValueError as exc:

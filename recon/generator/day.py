@@ -37,6 +37,7 @@ class DayConfig:
     late_rate: float = 0.02
     cancelled_rate: float = 0.005
     soh: bool = False
+    fix42: list[str] = field(default_factory=list)  # brokers whose drop copy is a FIX 4.2 session
 
     def validate(self) -> None:
         if self.trade_date.weekday() >= 5:
@@ -51,6 +52,8 @@ class DayConfig:
         unknown = [b for b in self.brokers if b not in BROKER_SCHEDULES]
         if unknown or not self.brokers:
             raise ValueError(f"unknown broker(s) {unknown or self.brokers}; choose from {', '.join(BROKERS)}")
+        if set(self.fix42) - set(self.brokers):
+            raise ValueError(f"--fix42 {','.join(self.fix42)}: only brokers being generated ({', '.join(self.brokers)})")
 
 
 def _plan(cfg: DayConfig, rng: random.Random) -> list[tuple[str, str]]:
@@ -224,7 +227,8 @@ def _write(cfg, out: Path, universe, b: DayBuilder, truth: Truth, oms_rows, brok
         files[name] = rel = f"broker/{name}.csv"
         jobs.append(WriteJob("csv", name, out / rel, rel))
     day = DayFiles(out, cfg.trade_date, oms_rows, broker_rows, orders, b.settle,
-                   {name: rng.getrandbits(64) for name in broker_rows}, cfg.soh)
+                   {name: rng.getrandbits(64) for name in broker_rows}, cfg.soh,
+                   {name: "4.2" if name in cfg.fix42 else "4.4" for name in broker_rows})
     internal_n, broker_n = 0, {}
     for kind, name, n, dc_truth in write_day_files(day, jobs):
         if kind == "fix":

@@ -41,6 +41,19 @@ def encode(header: str, body: str, begin: str = "FIX.4.4") -> bytes:
     return msg + b"10=%03d\x01" % (sum(msg) % 256)
 
 
+def _fix42_instrument(inst, fields44: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """4.2 lacks MaturityDate (541: MaturityMonthYear 200 + MaturityDay 205 instead) and TBOND."""
+    out = []
+    for tag, value in fields44:
+        if tag == 541:
+            out += [(200, value[:6]), (205, value[6:])]
+        elif tag == 167 and value == "TBOND":
+            continue
+        else:
+            out.append((tag, value))
+    return out
+
+
 def encode_many(messages: list[tuple[str, str]], begin: str = "FIX.4.4") -> list[bytes]:
     """encode() for many (header, body) pairs at once: the checksums are summed by numpy over one
     joined buffer (summing bytes in Python costs more than building the message)."""
@@ -62,8 +75,15 @@ def _ts(t: datetime) -> str:
     return s[0:4] + s[5:7] + s[8:]
 
 
-def instrument_fields(inst) -> list[tuple[int, str]]:
+# FIX 4.2 has no ExecType F/G/H: ExecTransType (20) says new (0), cancel (1, a bust) or correct
+# (2), and ExecType carries the order state (1 partial, 2 filled); order status is 20=3.
+_FIX42_TRANS = {"0": "0", "F": "0", "G": "2", "H": "1", "I": "3"}
+
+
+def instrument_fields(inst, version: str = "4.4") -> list[tuple[int, str]]:
     cls = inst.asset_class
+    if version == "4.2":
+        return _fix42_instrument(inst, instrument_fields(inst))
     if cls in ("equity", "etf"):
         return [(55, inst.symbol), (48, inst.isin), (22, "4"), (167, "CS"), (207, inst.mic)]
     if cls == "option":
@@ -84,8 +104,10 @@ def instrument_fields(inst) -> list[tuple[int, str]]:
 class DropCopyWriter:
     """Collects one broker's orders, then emits the session's messages in sending order."""
 
-    def __init__(self, broker: str, trade_date: date, rng: random.Random):
-        self.broker, self.trade_date, self.rng = broker, trade_date, rng
+    def __init__(self, broker: str, trade_date: date, rng: random.Random, version: str = "4.4"):
+        if version not in ("4.4", "4.2"):
+            raise ValueError(f"FIX version {version!r}: expected 4.4 or 4.2")
+        self.broker, self.trade_date, self.rng, self.version = broker, trade_date, rng, version
         self.prefix = broker[:2].upper()
         offset = datetime.combine(trade_date, datetime.min.time().replace(hour=12))
         self.utc_offset = offset.replace(tzinfo=ZoneInfo("America/New_York")).utcoffset()
@@ -116,13 +138,14 @@ class DropCopyWriter:
         static = fields([(37, f"{self.prefix}O{self.order_seq:09d}"), (11, first["order_id"])])
         inst_s = self._inst_fields.get(inst.idx)
         if inst_s is None:
-            inst_s = self._inst_fields[inst.idx] = fields(instrument_fields(inst))
+            inst_s = self._inst_fields[inst.idx] = fields(instrument_fields(inst, self.version))
         tail = [(54, SIDE_CODES[first["side"]])]
         if first["side"] == "buy_to_cover":
             tail.append((77, "C"))  # PositionEffect Close: FIX has no buy-to-cover side
         tail_static = f"1={first['account']}{SOH}{inst_s}{fields([*tail, (38, str(order_qty))])}"
         dates = fields([(15, inst.currency), (75, f"{self.trade_date:%Y%m%d}"), (64, f"{settle:%Y%m%d}")])
         state = {"cum": 0, "notional": 0}
+        fix42 = self.version == "4.2"
 
         def report(exec_type: str, exec_id: str, when: datetime, last_qty: int, last_px: int,
                    ref: str | None = None) -> str:
@@ -136,6 +159,9 @@ class DropCopyWriter:
                 status = "2" if leaves == 0 else "1"
             avg = fmt_px(div_round_half_up(notional, cum), 2) if cum else "0"
             ref_s = f"19={ref}{SOH}" if ref else ""
+            if fix42:
+                ref_s = f"20={_FIX42_TRANS[exec_type]}{SOH}{ref_s}"
+                exec_type = status  # New -> 0, otherwise the order state after this report
             return (f"{static}17={exec_id}{SOH}{ref_s}150={exec_type}{SOH}39={status}{SOH}{tail_static}"
                     f"32={last_qty}{SOH}31={fmt_px(last_px, 2)}{SOH}151={leaves}{SOH}14={cum}{SOH}6={avg}{SOH}"
                     f"{dates}60={_ts(when - self.utc_offset)}{SOH}")
@@ -209,9 +235,9 @@ class DropCopyWriter:
                 seq_of[i], sent_of[i] = seq, _ts(sending)
                 header = f"35=8{SOH}49={sender}{SOH}56={TARGET}{SOH}34={seq}{SOH}52={sent_of[i]}{SOH}"
             pending.append((header, body))
-        out = encode_many(pending)
+        out = encode_many(pending, begin=f"FIX.{self.version}")
         return out if soh else [m.replace(b"\x01", b"|") for m in out]
 
     def truth(self, file: str, messages: int) -> dict:
-        return {"file": file, "messages": messages, "effective": self.effective, "busted": self.busted,
+        return {"file": file, "messages": messages, "fix_version": self.version, "effective": self.effective, "busted": self.busted,
                 "superseded": self.superseded, "possdup_resends": self.possdup, "non_booking": self.non_booking}

@@ -40,6 +40,7 @@ class DayFiles:
     settle: dict[int, date]
     fix_seeds: dict[str, int]
     soh: bool
+    fix_versions: dict[str, str]
 
 
 _DAY: DayFiles | None = None  # set before the workers fork; read by _run
@@ -54,7 +55,8 @@ def _run(job: WriteJob) -> tuple[str, str, int, dict | None]:
                 ("book_time", lambda r: r["book_time"].isoformat("T", "seconds"))])
             return job.kind, job.name, writer.write(job.path, day.oms_rows), None
         return job.kind, job.name, LayoutWriter(load_layout(job.name)).write(job.path, day.broker_rows[job.name]), None
-    dc = DropCopyWriter(job.name, day.trade_date, random.Random(day.fix_seeds[job.name]))
+    dc = DropCopyWriter(job.name, day.trade_date, random.Random(day.fix_seeds[job.name]),
+                        day.fix_versions[job.name])
     for inst, fills in day.orders[job.name].values():
         dc.add_order(inst, day.settle[inst.idx], fills)
     lines = dc.lines(soh=day.soh)

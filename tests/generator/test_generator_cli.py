@@ -54,6 +54,7 @@ def test_cli_usage_errors_exit_2(tmp_path):
         (["--date", "2026-11-27", "--break-rate", "1.5"], "between 0 and 1"),
         (["--date", "2026-11-27", "--trades", "0"], "at least 1"),
         (["--date", "2026-11-27", "--fix-delimiter", "tab"], "pipe or soh"),
+        (["--date", "2026-11-27", "--brokers", "castlerock", "--fix42", "meridian"], "only brokers being generated"),
     ]
     for args, message in cases:
         res = runner.invoke(app, ["generate", *args, "--out", str(tmp_path / "x")])

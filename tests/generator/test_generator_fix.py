@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import simplefix
+from genday_helpers import generate, load_day
 
 HEADER_TAGS = {35, 49, 56, 34, 52, 43, 122}
 
@@ -53,16 +54,16 @@ def test_simplefix_encodes_the_same_bytes(day):
             assert parser.get_message().get(35) == b"8"
 
 
-def test_quickfix_dictionary_accepts_every_message(day):
+def dictionary(version: str):
     quickfix = pytest.importorskip("quickfix")
-    import recon
+    import sysconfig
 
-    xml = next(Path(recon.__file__).resolve().parents[1].glob(".venv/share/quickfix/FIX44.xml"), None)
-    if xml is None:
-        import sysconfig
+    xml = Path(sysconfig.get_paths()["data"]) / "share" / "quickfix" / f"FIX{version}.xml"
+    return quickfix, quickfix.DataDictionary(str(xml))
 
-        xml = Path(sysconfig.get_paths()["data"]) / "share" / "quickfix" / "FIX44.xml"
-    dd = quickfix.DataDictionary(str(xml))
+
+def test_quickfix_dictionary_accepts_every_message(day):
+    quickfix, dd = dictionary("44")
     for broker in day.broker:
         for msg in messages(day, broker):
             m = quickfix.Message(msg.decode(), dd, True)  # raises on a bad BodyLength/CheckSum
@@ -86,6 +87,8 @@ def apply_lifecycle(msgs: list[bytes]) -> tuple[dict[str, dict], set[str], int]:
             continue
         seen.add(exec_id)
         kind = f[150]
+        if 20 in f:  # FIX 4.2: ExecTransType carries the lifecycle, ExecType the order state
+            kind = {"0": "F" if kind in ("1", "2") else "0", "1": "H", "2": "G", "3": "I"}[f[20]]
         if kind == "F":
             effective[exec_id] = f
             latest[exec_id] = exec_id
@@ -152,3 +155,20 @@ def test_single_and_batch_encoders_agree_with_simplefix():
             m.append_pair(int(tag), value, header=int(tag) in HEADER_TAGS)
         assert encode(header, body) == msg == m.encode()
     assert encode_many([]) == []
+
+
+def test_fix42_session(tmp_path):
+    """Castlerock (every asset class) as a FIX 4.2 session: valid per FIX42.xml, same lifecycle truth."""
+    quickfix, dd = dictionary("42")
+    day42 = load_day(generate(tmp_path / "d42", trades=600, seed=4, fix42=["castlerock"]))
+    assert day42.truth["dropcopy"]["castlerock"]["fix_version"] == "4.2"
+    assert day42.truth["dropcopy"]["northbridge"]["fix_version"] == "4.4"
+    msgs = messages(day42, "castlerock")
+    for msg in msgs:
+        assert msg.startswith(b"8=FIX.4.2\x01")
+        dd.validate(quickfix.Message(msg.decode(), dd, True))
+    effective, busted, dups = apply_lifecycle(msgs)
+    truth = day42.truth["dropcopy"]["castlerock"]
+    assert set(effective) == set(truth["effective"]) and busted == set(truth["busted"])
+    assert dups == truth["possdup_resends"]
+    assert {dict(pairs(m))[20] for m in msgs} == {b"0", b"1", b"2", b"3"}
