@@ -73,7 +73,7 @@ class Emitter:
                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.hook_failure", "Next": naming.FAILED}],
                 "Next": naming.FAILED,
             }
-        states[naming.FAILED] = {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"}
+        states.update(_failure_states())
         ordered = {naming.VALIDATE: states.pop(naming.VALIDATE), **states}
         definition: dict[str, Any] = {"Comment": self.s.comment, "StartAt": naming.VALIDATE, "States": ordered}
         if self.s.flow_timeout:
@@ -134,11 +134,18 @@ class Emitter:
             return self.choice(step, nxt, ctx)
         return self.group(step, nxt, ctx)
 
-    def invoke(self, task: Any, task_ref: str, inputs: dict[str, Any], options: dict[str, Any], ecs: bool) -> dict:
+    def invoke(self, name: str, task: Any, task_ref: str, inputs: dict[str, Any], options: dict[str, Any],
+               ecs: bool, in_map: bool = False) -> dict[str, dict[str, Any]]:
+        """The states running one task call, in order (ECS: a Pass building the event, then the Task).
+        The last state still needs ResultPath and Next/End."""
         payload = {"task": task_ref, "inputs": inputs, "options": options, "execution.$": "$$.Execution.Name"}
         state: dict[str, Any] = {"Type": "Task"}
+        states: dict[str, dict[str, Any]] = {}
         if ecs:
-            state.update(ecs_invocation(self.s.ecs, payload))
+            prepare = naming.fit(f"{name} (ecs event)")
+            event_fields, task_fields = ecs_states(self.s.ecs, payload, in_map)
+            states[prepare] = {"Type": "Pass", "Parameters": event_fields, "ResultPath": "$.ecs_event", "Next": name}
+            state.update(task_fields)
         else:
             state.update({"Resource": self.s.function_arn, "Parameters": payload})
         timeout = timeout_seconds(task.timeout_seconds)
@@ -147,7 +154,8 @@ class Emitter:
         retry = retry_fields(task.retries, task.retry_delay_seconds)
         if retry:
             state["Retry"] = retry
-        return state
+        states[name] = state
+        return states
 
     def task(self, step: TaskStep, nxt: str, ctx: _Ctx) -> tuple[str, dict[str, Any]]:
         options = {"state": step.name, "inline_limit": self.s.inline_limit}
@@ -155,9 +163,12 @@ class Emitter:
             options["items"] = True
         if step.items_to_s3:
             options["items_s3"] = True
-        state = self.invoke(step.task, step.task_ref, step.inputs.payload(), options, step.ecs)
-        state.update({"ResultPath": f"$.r.{step.id}", "Next": nxt})
-        return step.name, {step.name: self.catch(state, ctx)}
+        states = self.invoke(step.name, step.task, step.task_ref, step.inputs.payload(), options, step.ecs)
+        states[step.name].update({"ResultPath": f"$.r.{step.id}", "Next": nxt})
+        for state in states.values():
+            if state["Type"] == "Task":
+                self.catch(state, ctx)
+        return next(iter(states)), states
 
     def map(self, step: MapStep, nxt: str, ctx: _Ctx) -> tuple[str, dict[str, Any]]:
         inner_name = naming.fit(f"{step.name} (item)")
@@ -166,8 +177,8 @@ class Emitter:
             k: (f"$.{k}" if k in ("item", "index") else f"$.s.{k}") for k in step.inputs.symbols
         })
         options = {"state": inner_name, "inline_limit": self.s.item_inline_limit}
-        inner = self.invoke(step.task, step.task_ref, inner_inputs.payload(), options, step.ecs)
-        inner["End"] = True
+        inner_states = self.invoke(inner_name, step.task, step.task_ref, inner_inputs.payload(), options, step.ecs, True)
+        inner_states[inner_name]["End"] = True
         state: dict[str, Any] = {
             "Type": "Map",
             "ItemSelector": {
@@ -177,8 +188,8 @@ class Emitter:
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"} if step.distributed
                 else {"Mode": "INLINE"},
-                "StartAt": inner_name,
-                "States": {inner_name: inner},
+                "StartAt": next(iter(inner_states)),
+                "States": inner_states,
             },
             "ResultPath": f"$.r.{step.id}",
             "Next": nxt,
@@ -189,7 +200,6 @@ class Emitter:
                 "ReaderConfig": {"InputType": "JSON"},
                 "Parameters": {"Bucket.$": f"{step.items_key}.bucket", "Key.$": f"{step.items_key}.key"},
             }
-            state["Label"] = "".join(ch for ch in step.id if ch.isalnum())[:40] or "map"
         else:
             state["ItemsPath"] = step.items_key
         return step.name, {step.name: self.catch(state, ctx)}
@@ -269,6 +279,26 @@ class Emitter:
         return name, {name: state}
 
 
+def _failure_states() -> dict[str, Any]:
+    """Fail with the original error and cause. A Fail state may not raise a States.* name, so
+    those (States.Timeout, States.TaskFailed, ...) end as error "FlowFailed" with the name in the cause."""
+    renamed = naming.FAILED + " (states error)"
+    return {
+        naming.FAILED: {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.failure.Error", "StringMatches": "States.*", "Next": renamed}],
+            "Default": naming.FAILED_END,
+        },
+        renamed: {
+            "Type": "Pass",
+            "Parameters": {"Error": "FlowFailed", "Cause.$": "States.Format('{}: {}', $.failure.Error, $.failure.Cause)"},
+            "ResultPath": "$.failure",
+            "Next": naming.FAILED_END,
+        },
+        naming.FAILED_END: {"Type": "Fail", "ErrorPath": "$.failure.Error", "CausePath": "$.failure.Cause"},
+    }
+
+
 def _merge_expression(branches: int) -> str:
     """States.JsonMerge($.r, $.merge.b0, ...) nested: each branch exported only its own results."""
     expression = "$.r"
@@ -322,9 +352,7 @@ def _units(steps: list[Step]) -> list[list[list[Step]]]:
     return units
 
 
-def ecs_invocation(ecs: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """An ecs:runTask.sync Task: the container runs `python -m asl_export.runtime '<event JSON>'`;
-    the result travels back through S3 (the runtime writes it under the execution's prefix)."""
+def ecs_states(ecs: dict[str, Any], payload: dict[str, Any], in_map: bool) -> tuple[dict, dict]:
     from asl_export.ecs import ecs_fields
 
-    return ecs_fields(ecs, payload)
+    return ecs_fields(ecs, payload, in_map)

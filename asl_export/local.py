@@ -127,7 +127,10 @@ class LocalStepFunctions:
 
     # --- running -------------------------------------------------------------------------------
     def machine_arn(self, machine: StateMachine) -> str:
-        definition = json.dumps(machine.with_function(self.function_arn))
+        # ECS tasks: same event, same S3 result key, but dispatched through the local Lambda
+        # (moto's ecs:runTask integration does not translate parameters; see asl_export/README.md).
+        ecs = {**machine.settings.ecs, "bucket": self.bucket, "dispatch_arn": self.function_arn}
+        definition = json.dumps(machine.with_function(self.function_arn, ecs=ecs))
         digest = hashlib.sha1(definition.encode()).hexdigest()[:12]
         if digest not in self._machines:
             name = f"{machine.flow.name}-{digest}"[:80].replace(" ", "-")

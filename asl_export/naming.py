@@ -11,7 +11,8 @@ VALIDATE = "validate-parameters"
 OUTPUT = "flow-output"
 HOOKS = "run-failure-hooks"
 FAILED = "flow-failed"
-RESERVED = {VALIDATE, OUTPUT, HOOKS, FAILED}
+FAILED_END = "flow-failed-end"
+RESERVED = {VALIDATE, OUTPUT, HOOKS, FAILED, FAILED_END, FAILED + " (states error)"}
 
 
 def fit(name: str) -> str:

@@ -81,6 +81,10 @@ def handler(event: dict[str, Any], context: Any = None) -> Any:
         return run_failure_hooks(event)
     if op == "task":
         return run_task(event, ClaimCheck.from_env())
+    if op == "container":  # what the ECS container runs (local runs dispatch it here)
+        from asl_export.ecs import run_container_event
+
+        return run_container_event(event["event"], handler)
     raise ValueError(f"unknown runtime op {op!r}")
 
 

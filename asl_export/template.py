@@ -98,7 +98,8 @@ def build_template(machine: StateMachine, schedules: list[Schedule] | None = Non
             "StateMachineType": machine.machine_type,
             "RoleArn": {"Fn::GetAtt": ["StateMachineRole", "Arn"]},
             "Definition": definition,
-            "DefinitionSubstitutions": {"RuntimeFunctionArn": {"Fn::GetAtt": ["RuntimeFunction", "Arn"]}},
+            "DefinitionSubstitutions": {"RuntimeFunctionArn": {"Fn::GetAtt": ["RuntimeFunction", "Arn"]},
+                                        **(ECS_SUBSTITUTIONS if machine.uses_ecs else {})},
         },
     }
     if schedules:
@@ -141,9 +142,17 @@ def _policy(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+# DefinitionSubstitutions tokens; named unlike template parameters so cfn-lint does not read
+# them as Fn::Sub references.
+ECS_SUBSTITUTIONS = {
+    "SubstEcsCluster": {"Ref": "EcsClusterArn"}, "SubstEcsTaskDefinition": {"Ref": "EcsTaskDefinitionArn"},
+    "SubstClaimCheckBucket": {"Ref": "ClaimCheckBucket"}, "SubstClaimCheckPrefix": {"Ref": "ClaimCheckPrefix"},
+}
+
+
 def _ecs_refs() -> dict[str, Any]:
-    return {"cluster": "${EcsClusterArn}", "task_definition": "${EcsTaskDefinitionArn}",
-            "bucket": "${ClaimCheckBucket}", "prefix": "${ClaimCheckPrefix}"}
+    return {"cluster": "${SubstEcsCluster}", "task_definition": "${SubstEcsTaskDefinition}",
+            "bucket": "${SubstClaimCheckBucket}", "prefix": "${SubstClaimCheckPrefix}"}
 
 
 def _ecs_parameters() -> dict[str, Any]:

@@ -79,3 +79,17 @@ def count_rows(rows: list) -> int:
 def claim_check_flow(n: int = 3000) -> tuple:
     rows = big_rows(n)  # ~310 KB of JSON: travels through S3
     return (count_rows(rows), rows[1])
+
+
+@task(tags={"asl:ecs"}, retries=1, retry_delay_seconds=0)
+def heavy_sum(values: list, offset: int) -> int:
+    """A long job: tagged asl:ecs, it runs as ecs:runTask.sync in Step Functions."""
+    return sum(values) + offset
+
+
+@flow
+def ecs_flow(xs: list[int], offset: int = 10) -> dict:
+    squares = square.map(xs)
+    on_ecs = heavy_sum(squares, offset)
+    each = heavy_sum.map([[1], [2, 3]], unmapped(offset))  # ECS inside a Map: one result key per item
+    return {"sum": on_ecs, "each": each.result(), "again": square(on_ecs)}

@@ -149,3 +149,64 @@ def test_distributed_map_above_threshold():
     assert modes == {"notional": "DISTRIBUTED", "square": "INLINE"}
     assert maps["notional"]["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
     assert machine.definition["States"]["make_lots"]["Parameters"]["options"]["items_s3"] is True
+
+
+@pytest.mark.slow
+def test_templates_pass_cfn_lint_with_least_privilege(tmp_path):
+    import json
+
+    from asl_export.cli import cfn_lint
+    from asl_export.schedule import Schedule
+    from asl_export.template import build_template
+
+    variants = {
+        "plain": (compile_flow(flows_basic.sequence_flow), []),
+        "ecs": (compile_flow(flows_fanout.ecs_flow), []),
+        "distributed": (compile_flow(flows_fanout.map_flow, distributed_map_above=2, default_items_hint=10), []),
+        "express": (compile_flow(flows_basic.sequence_flow, machine_type="EXPRESS"),
+                    [Schedule("daily", "cron(30 17 ? * MON-FRI *)", "America/New_York", {"x": 1}, "30 17 * * 1-5")]),
+    }
+    actions = {}
+    for name, (machine, schedules) in variants.items():
+        template = build_template(machine, schedules)
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(template))
+        assert cfn_lint(path) == [], name
+        statements = template["Resources"]["StateMachineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        actions[name] = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+        assert template["Resources"]["StateMachine"]["Properties"]["StateMachineType"] == machine.machine_type
+    assert actions["plain"] == actions["express"] == {"lambda:InvokeFunction"}
+    assert {"ecs:RunTask", "iam:PassRole", "s3:GetObject"} <= actions["ecs"]
+    assert {"states:StartExecution", "s3:GetObject"} <= actions["distributed"] and "ecs:RunTask" not in actions["distributed"]
+    assert "SchedulerRole" in build_template(*variants["express"])["Resources"]
+
+
+def test_express_refuses_ecs_and_distributed_map():
+    with pytest.raises(CompileError, match="EXPRESS"):
+        compile_flow(flows_fanout.ecs_flow, machine_type="EXPRESS")
+
+
+def test_ecs_and_distributed_definitions_validate():
+    reports = validate_definitions({
+        "ecs": compile_flow(flows_fanout.ecs_flow).definition,
+        "distributed": compile_flow(flows_fanout.map_flow, distributed_map_above=2, default_items_hint=10).definition,
+    })
+    assert reports == {n: {"asl-validator": [], "statelint": []} for n in ("ecs", "distributed")}
+
+
+def test_cron_conversion():
+    from asl_export.schedule import ScheduleError, to_eventbridge
+
+    assert to_eventbridge("30 17 * * 1-5") == "cron(30 17 ? * MON-FRI *)"
+    assert to_eventbridge("0 6 * * 6") == "cron(0 6 ? * SAT *)"
+    assert to_eventbridge("*/30 10-16 1 * *") == "cron(*/30 10-16 1 * ? *)"
+    with pytest.raises(ScheduleError):
+        to_eventbridge("0 6 1 * 1")
+
+
+def test_statelint_filter_drops_only_the_known_false_positive():
+    from asl_export.validate import _statelint_problems
+
+    output = ('2 errors:\n Field "InputType" not allowed in State Machine.States.m.ItemReader.ReaderConfig\n'
+              ' Field "Bogus" not allowed in State Machine.States.m')
+    assert _statelint_problems(output) == ['Field "Bogus" not allowed in State Machine.States.m']

@@ -56,3 +56,23 @@ def test_large_result_travels_by_claim_check(prefect_run, local_sfn):
     assert both(flows_fanout.claim_check_flow, {}, prefect_run, local_sfn) == (3000, "x" * 100 + "1")
     keys = local_sfn.store.client.list_objects_v2(Bucket=local_sfn.bucket).get("Contents", [])
     assert any("big_rows" in k["Key"] for k in keys)
+
+
+def test_distributed_map_reads_items_from_s3(prefect_run, local_sfn):
+    machine = compile_flow(flows_fanout.map_flow, distributed_map_above=2, default_items_hint=10)
+    assert machine.uses_distributed_map
+    expected = prefect_run(flows_fanout.map_flow, {"xs": [1, 2, 3]})
+    assert local_sfn.run(machine, {"xs": [1, 2, 3]}) == expected
+
+
+def test_ecs_tagged_task_runs_the_container_entrypoint(prefect_run, local_sfn):
+    machine = compile_flow(flows_fanout.ecs_flow)
+    state = machine.definition["States"]["heavy_sum"]
+    assert state["Resource"] == "arn:aws:states:::ecs:runTask.sync"
+    command = state["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command.$"]
+    assert "'asl_export.runtime'" in command
+    out = both(flows_fanout.ecs_flow, {"xs": [1, 2, 3]}, prefect_run, local_sfn)
+    assert out == {"sum": 24, "each": [11, 15], "again": 576}
+    keys = [k["Key"] for k in local_sfn.store.client.list_objects_v2(Bucket=local_sfn.bucket)["Contents"]]
+    assert any(k.endswith("/heavy_sum/result.json") for k in keys)
+    assert any(k.endswith("/heavy_sum-2__item_/1/result.json") for k in keys)  # one key per Map item
