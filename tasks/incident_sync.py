@@ -16,11 +16,12 @@ import json
 import logging
 from datetime import datetime
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.servicenow import STATE_CLOSED, STATE_ON_HOLD, STATE_RESOLVED, ServiceNow
 from blocks.warehouse import Warehouse
+from recon.logs import step_logger
 from tasks.incidents import _md5, _utcnow, ensure_outbox, record_link
 
 log = logging.getLogger("recon.incidents")
@@ -141,10 +142,10 @@ def sync_incident_states_task(warehouse_ref: str | None = None, servicenow_ref: 
     servicenow = ServiceNow.load(servicenow_ref) if servicenow_ref else ServiceNow()
     try:
         counts = sync_incident_states(get_warehouse(warehouse_ref), servicenow)
-        get_run_logger().info("incident sync: %s", counts)
+        step_logger().info("incident sync: %s", counts)
         return counts
     except ServiceNowError as exc:
-        get_run_logger().warning("incident sync skipped: %s", exc)
+        step_logger().warning("incident sync skipped: %s", exc)
         return {"error": str(exc)}
     finally:
         servicenow.close()

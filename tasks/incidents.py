@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.servicenow import (
@@ -35,6 +35,7 @@ from blocks.servicenow import (
     ServiceNowUnavailable,
 )
 from blocks.warehouse import Warehouse
+from recon.logs import step_logger
 
 log = logging.getLogger("recon.incidents")
 _LOCK = threading.RLock()  # one enqueue/delivery at a time per process: outbox order is the contract
@@ -334,7 +335,7 @@ def enqueue_incident_changes_task(run: dict | str, warehouse_ref: str | None = N
         run = run["run_id"]
     run_id = run
     added = enqueue_incident_changes(get_warehouse(warehouse_ref), run_id, report_url, prefect_run_url)
-    get_run_logger().info("run %s: %d incident change(s) queued", run_id, added)
+    step_logger().info("run %s: %d incident change(s) queued", run_id, added)
     return added
 
 
@@ -346,7 +347,7 @@ def deliver_outbox_task(warehouse_ref: str | None = None, servicenow_ref: str | 
     servicenow = _servicenow(servicenow_ref)
     try:
         counts = deliver_outbox(get_warehouse(warehouse_ref), servicenow, max_batch=max_batch)
-        get_run_logger().info("incident outbox: %s", counts)
+        step_logger().info("incident outbox: %s", counts)
         return counts
     finally:
         servicenow.close()
