@@ -24,6 +24,7 @@ DEAD_ZONE = 3.0
 # The training quantile on the unusual side that counts as TAIL_Z sigma. q90, not q99: with 1-2%
 # anomalies in unlabelled training data, q99 would sit among the anomalies themselves.
 TAIL_Q, TAIL_Z = 0.90, 1.2816
+MIN_EXPLAINED = 2.0  # an explanation names only features at least this many sigma out
 
 
 @dataclass
@@ -86,7 +87,7 @@ class Explainer:
             parts = [
                 f"{self.names[j]} {X[i, j]:.4g} {self.units[j]} ({'+' if self.sign[j] > 0 else '-'}{s[i, j]:.1f} sigma)"
                 for j in order[i]
-                if s[i, j] >= 1.0
+                if s[i, j] >= MIN_EXPLAINED
             ]
             out.append("; ".join(parts))
         return out

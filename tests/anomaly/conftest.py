@@ -56,14 +56,17 @@ def eval_day(anomaly_root) -> dict:
     landed = land_day(wh, path)
     frame, labels = day_features(wh, d, landed["truth"])
     wh.close()
-    return {"path": path, "trade_date": d, "frame": frame, "labels": labels, "truth": landed["truth"]}
+    return {"path": path, "trade_date": d, "frame": frame, "labels": labels, "truth": landed["truth"],
+            "duckdb": anomaly_root / "eval.duckdb"}
 
 
 @pytest.fixture()
 def landed_day_wh(tmp_path, eval_day):
-    """A fresh warehouse with the evaluation day landed (for steps that change work tables)."""
+    """A private copy of the warehouse holding the evaluation day (for steps that change work tables)."""
+    import shutil
+
+    shutil.copy(eval_day["duckdb"], tmp_path / "wh.duckdb")
     wh = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
-    land_day(wh, eval_day["path"])
     yield wh
     wh.close()
 
