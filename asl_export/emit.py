@@ -74,8 +74,9 @@ class Emitter:
                 "Next": naming.FAILED,
             }
         states.update(_failure_states())
-        ordered = {naming.VALIDATE: states.pop(naming.VALIDATE), **states}
-        definition: dict[str, Any] = {"Comment": self.s.comment, "StartAt": naming.VALIDATE, "States": ordered}
+        definition: dict[str, Any] = {
+            "Comment": self.s.comment, "StartAt": naming.VALIDATE, "States": _in_run_order(states, naming.VALIDATE),
+        }
         if self.s.flow_timeout:
             definition["TimeoutSeconds"] = self.s.flow_timeout
         return definition
@@ -277,6 +278,32 @@ class Emitter:
         else:
             state["End"] = True
         return name, {name: state}
+
+
+def _in_run_order(states: dict[str, Any], start: str) -> dict[str, Any]:
+    """The states in the order a reader follows them (depth-first from start; branches too)."""
+    ordered: dict[str, Any] = {}
+
+    def visit(name: str | None) -> None:
+        if name is None or name in ordered or name not in states:
+            return
+        state = ordered[name] = states[name]
+        for branch in state.get("Branches", []):
+            branch["States"] = _in_run_order(branch["States"], branch["StartAt"])
+        if "ItemProcessor" in state:
+            processor = state["ItemProcessor"]
+            processor["States"] = _in_run_order(processor["States"], processor["StartAt"])
+        for choice in state.get("Choices", []):
+            visit(choice["Next"])
+        visit(state.get("Default"))
+        visit(state.get("Next"))
+        for catch in state.get("Catch", []):
+            visit(catch["Next"])
+
+    visit(start)
+    ordered.update({k: v for k, v in states.items() if k not in ordered})
+    failure = [k for k in ordered if k in naming.RESERVED - {naming.VALIDATE, naming.OUTPUT}]
+    return {**{k: v for k, v in ordered.items() if k not in failure}, **{k: ordered[k] for k in failure}}
 
 
 def _failure_states() -> dict[str, Any]:

@@ -229,6 +229,11 @@ class Tracer:
             raise at_user_line(f"subflow '{flow.name}' is async; only synchronous flows compile")
         if kwargs.pop("return_state", False):
             raise at_user_line("return_state=True cannot be compiled; let failures fail the flow")
+        if flow.timeout_seconds or flow.on_failure_hooks:
+            raise at_user_line(
+                f"subflow '{flow.name}' has timeout_seconds/on_failure hooks, which are compiled only for the "
+                "top-level flow; put the timeout on its tasks and the hooks on the top-level flow"
+            )
         params = get_call_parameters(flow.fn, args, kwargs)
         self.subflows.append(flow)
         self.prefixes.append(f"{flow.name}.")
