@@ -1,0 +1,165 @@
+"""The long-running consumer loop: poll -> reconcile one micro-batch -> checkpoint.
+
+The loop is a step (one task in the long-running flow) because it branches on what each poll
+returns, which a traced flow cannot. Each batch goes to a handler named by import path - by
+default the per-batch Prefect flow (flows/stream.py:reconcile_stream_batch, one flow run per
+batch with its artifact), or `tasks.stream_consume:reconcile_batch`, the same three steps as plain
+calls (no orchestration overhead; what the benchmark measures). The checkpoint comes only after
+the handler returned, i.e. after the batch's results were committed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from blocks.warehouse import get_warehouse
+from tasks.stream import batch_payload, ingest_stream_batch
+from tasks.stream_match import reconcile_stream_keys
+from tasks.stream_metrics import record_batch_metrics
+
+log = logging.getLogger("recon.stream")
+DEFAULT_HANDLER = "flows.stream:reconcile_stream_batch"
+
+
+def reconcile_batch(batch: list[dict], stream: str, broker: str | None = None, senders: dict | None = None,
+                    window_seconds: float = 60.0, warehouse_ref: str | None = None) -> dict:  # fmt: skip
+    """The per-batch flow's three steps as plain calls."""
+    ingested = ingest_stream_batch(batch, stream, broker, senders, warehouse_ref)
+    reconciled = reconcile_stream_keys(ingested, window_seconds, warehouse_ref)
+    return record_batch_metrics(ingested, reconciled, window_seconds, warehouse_ref)
+
+
+def load_handler(path: str) -> Callable[..., dict]:
+    module, _, name = path.partition(":")
+    if not module or not name:
+        raise ValueError(f"handler must look like 'package.module:function', not {path!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def open_consumers(stream_ref: str | None, replay_files: list[str] | None, warehouse_ref: str | None):
+    """-> (stream name, [(consumer, broker or None)]). A saved KinesisStream block, or FIX log files
+    replayed (the embedded default; each file's broker is its name without extension)."""
+    from blocks.kinesis import KinesisStream
+
+    wh = get_warehouse(warehouse_ref)
+    if replay_files:
+        consumers = []
+        for path in replay_files:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"replay file not found: {path}")
+            replay = KinesisStream(engine="file", replay_file=str(Path(path).resolve()))
+            consumers.append((replay.consumer(wh), Path(path).stem))
+        return "replay", consumers
+    block = KinesisStream.load(stream_ref) if stream_ref else KinesisStream()
+    name = block.stream_name if block.engine == "kinesis" else f"file:{block.replay_path()}"
+    return name, [(block.consumer(wh), None)]
+
+
+def consume(
+    consumers: list,
+    stream: str,
+    handler: Callable[..., dict],
+    *,
+    broker: str | None = None,
+    senders: dict | None = None,
+    batch_size: int = 500,
+    batch_seconds: float = 1.0,
+    window_seconds: float = 60.0,
+    max_batches: int | None = None,
+    duration_seconds: float | None = None,
+    stop_when_idle: float | None = None,
+    warehouse_ref: str | None = None,
+) -> dict:
+    """Run until max_batches non-empty batches, duration_seconds, or stop_when_idle seconds without a
+    record and with nothing pending; -> totals and the last batches' metrics."""
+    if batch_size < 1 or batch_seconds <= 0:
+        raise ValueError("batch_size must be >= 1 and batch_seconds > 0")
+    started = time.monotonic()
+    idle_since = started
+    batches, records, results = 0, 0, []
+    last_tick = 0.0
+    turn = 0
+    while True:
+        now = time.monotonic()
+        if duration_seconds is not None and now - started >= duration_seconds:
+            break
+        if max_batches is not None and batches >= max_batches:
+            break
+        consumer, file_broker = consumers[turn % len(consumers)]
+        turn += 1
+        polled = consumer.poll(max_records=batch_size, max_wait_s=batch_seconds / len(consumers))
+        if polled:
+            result = handler(batch_payload(polled, file_broker), stream, broker, senders, window_seconds, warehouse_ref)
+            consumer.checkpoint(polled)  # only after the batch's results were committed
+            batches, records = batches + 1, records + len(polled)
+            results.append(result)
+            idle_since = time.monotonic()
+            continue
+        pending = results[-1]["pending"] if results else 0
+        if pending and now - last_tick >= batch_seconds:  # windows pass without new records too
+            results.append(handler([], stream, broker, senders, window_seconds, warehouse_ref))
+            last_tick = now
+            if results[-1]["breaks"] or results[-1]["matched"]:
+                idle_since = time.monotonic()
+            continue
+        if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
+            break
+    log.info("stream %s: %d batch(es), %d record(s)", stream, batches, records)
+    return {"stream": stream, "batches": batches, "records": records, "ticks": len(results) - batches,
+            "seconds": round(time.monotonic() - started, 3), "last": results[-5:]}  # fmt: skip
+
+
+def consume_stream(
+    stream_ref: str | None = None,
+    replay_files: list[str] | None = None,
+    broker: str | None = None,
+    senders: dict | None = None,
+    batch_size: int = 500,
+    batch_seconds: float = 1.0,
+    window_seconds: float = 60.0,
+    max_batches: int | None = None,
+    duration_seconds: float | None = None,
+    stop_when_idle: float | None = None,
+    warehouse_ref: str | None = None,
+    handler: str = DEFAULT_HANDLER,
+) -> dict:
+    stream, consumers = open_consumers(stream_ref, replay_files, warehouse_ref)
+    return consume(
+        consumers, stream, load_handler(handler), broker=broker, senders=senders, batch_size=batch_size,
+        batch_seconds=batch_seconds, window_seconds=window_seconds, max_batches=max_batches,
+        duration_seconds=duration_seconds, stop_when_idle=stop_when_idle, warehouse_ref=warehouse_ref,
+    )  # fmt: skip
+
+
+consume_stream_task = task(consume_stream, name="stream-consume", cache_policy=NO_CACHE)
+
+
+def land_internal(landing_dir: str | None = None, internal: list[str] | None = None,
+                  instruments: str | None = None, warehouse_ref: str | None = None) -> dict:  # fmt: skip
+    """Land the instrument master and the internal (OMS) files the drop copy is matched against.
+
+    Same tasks as the daily flow (land_instruments, land_file): an unchanged file is skipped, a
+    changed one (late bookings) replaces its rows. From a landing directory only its reference and
+    internal files are used: the drop copy comes from the stream.
+    """
+    from recon.inputs import discover
+    from tasks.land import land_file, land_instruments
+
+    files = [{"path": p, "mapping": "oms"} for p in internal or []]
+    if landing_dir:
+        day = discover(landing_dir)
+        instruments = instruments or day.instruments
+        files = [f.model_dump() for f in day.internal] + files
+    count = land_instruments({"instruments": instruments}, warehouse_ref) if instruments else 0
+    landed = [land_file(f, None, {"run_id": "stream-landing"}, False, warehouse_ref) for f in files]
+    return {"instruments": count, "internal_files": len(landed), "internal_rows": sum(t["canonical"] for t in landed)}
+
+
+land_internal_task = task(land_internal, name="stream-land-internal", cache_policy=NO_CACHE)
