@@ -25,6 +25,7 @@ WITH c AS (
     JOIN w_open s
       ON s.side_of <> g.side_of AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
+     AND (s.quantity = g.q OR s.qty_tol > 0)
     WHERE g.side_of = 'L'
       AND ABS(g.q - s.quantity) <= s.qty_tol
       AND ABS(g.sqp - s.price * g.q) * 10000
@@ -67,6 +68,7 @@ WITH c AS (
     JOIN w_open s
       ON s.side_of = 'L' AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
+     AND (s.quantity = g.q OR s.qty_tol > 0)
     WHERE ABS(g.q - s.quantity) <= s.qty_tol
       AND ABS(g.sqp - s.price * g.q) * 10000
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
