@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,7 @@ from tasks.stream_metrics import record_batch_metrics
 
 log = logging.getLogger("recon.stream")
 DEFAULT_HANDLER = "flows.stream:reconcile_stream_batch"
+IDLE_TICK_SECONDS = 10.0
 
 
 def reconcile_batch(batch: list[dict], stream: str, broker: str | None = None, senders: dict | None = None,
@@ -62,6 +65,55 @@ def open_consumers(stream_ref: str | None, replay_files: list[str] | None, wareh
     return name, [(block.consumer(wh), None)]
 
 
+class Prefetcher:
+    """Polls the next batch on a thread while the current one is reconciled (the poll - HTTP and
+    JSON for Kinesis - overlaps the warehouse work). At most one batch waits ahead; a consumer is
+    never polled and checkpointed at the same time. Records polled but not reconciled when the loop
+    stops are not checkpointed: the next start delivers them again."""
+
+    def __init__(self, consumers: list, batch_size: int, batch_seconds: float):
+        self.consumers, self.batch_size, self.batch_seconds = consumers, batch_size, batch_seconds
+        self.lock = threading.Lock()
+        self.ready: queue.Queue = queue.Queue(maxsize=1)
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="stream-prefetch", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        turn = 0
+        try:
+            while not self.stop.is_set():
+                index = turn % len(self.consumers)
+                turn += 1
+                with self.lock:
+                    records = self.consumers[index][0].poll(self.batch_size, self.batch_seconds / len(self.consumers))
+                while not self.stop.is_set():
+                    try:
+                        self.ready.put((index, records), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+        except BaseException as exc:  # surfaced to the loop on its next get()
+            self.error = exc
+
+    def get(self, timeout: float) -> tuple[int, list]:
+        if self.error is not None:
+            raise self.error
+        try:
+            return self.ready.get(timeout=timeout)
+        except queue.Empty:
+            return 0, []
+
+    def checkpoint(self, index: int, records: list) -> None:
+        with self.lock:
+            self.consumers[index][0].checkpoint(records)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+
+
 def consume(
     consumers: list,
     stream: str,
@@ -84,33 +136,37 @@ def consume(
     started = time.monotonic()
     idle_since = started
     batches, records, results = 0, 0, []
-    last_tick = 0.0
-    turn = 0
-    while True:
-        now = time.monotonic()
-        if duration_seconds is not None and now - started >= duration_seconds:
-            break
-        if max_batches is not None and batches >= max_batches:
-            break
-        consumer, file_broker = consumers[turn % len(consumers)]
-        turn += 1
-        polled = consumer.poll(max_records=batch_size, max_wait_s=batch_seconds / len(consumers))
-        if polled:
-            result = handler(batch_payload(polled, file_broker), stream, broker, senders, window_seconds, warehouse_ref)
-            consumer.checkpoint(polled)  # only after the batch's results were committed
-            batches, records = batches + 1, records + len(polled)
-            results.append(result)
-            idle_since = time.monotonic()
-            continue
-        pending = results[-1]["pending"] if results else 0
-        if pending and now - last_tick >= batch_seconds:  # windows pass without new records too
-            results.append(handler([], stream, broker, senders, window_seconds, warehouse_ref))
-            last_tick = now
-            if results[-1]["breaks"] or results[-1]["matched"]:
+    last_tick = time.monotonic()
+    prefetch = Prefetcher(consumers, batch_size, batch_seconds)
+    try:
+        while True:
+            now = time.monotonic()
+            if duration_seconds is not None and now - started >= duration_seconds:
+                break
+            if max_batches is not None and batches >= max_batches:
+                break
+            index, polled = prefetch.get(timeout=batch_seconds)
+            if polled:
+                file_broker = consumers[index][1]
+                result = handler(batch_payload(polled, file_broker), stream, broker, senders, window_seconds, warehouse_ref)
+                prefetch.checkpoint(index, polled)  # only after the batch's results were committed
+                batches, records = batches + 1, records + len(polled)
+                results.append(result)
                 idle_since = time.monotonic()
-            continue
-        if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
-            break
+                continue
+            pending = results[-1]["pending"] if results else 0
+            # Windows pass, and internal bookings land, without new records: tick the reconciliation
+            # (every batch_seconds while fills wait for their window, else every IDLE_TICK_SECONDS).
+            if now - last_tick >= (batch_seconds if pending else max(batch_seconds, IDLE_TICK_SECONDS)):
+                results.append(handler([], stream, broker, senders, window_seconds, warehouse_ref))
+                last_tick = now
+                if results[-1]["breaks"] or results[-1]["matched"]:
+                    idle_since = time.monotonic()
+                continue
+            if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
+                break
+    finally:
+        prefetch.close()
     log.info("stream %s: %d batch(es), %d record(s)", stream, batches, records)
     return {"stream": stream, "batches": batches, "records": records, "ticks": len(results) - batches,
             "seconds": round(time.monotonic() - started, 3), "last": results[-5:]}  # fmt: skip
