@@ -13,15 +13,19 @@ from typing import Any
 from asl_export.errors import at_user_line
 
 BRANCH_HINT = (
-    "Python branching on a task result cannot be compiled; use "
+    "Python branching on a run-time value (task result or flow parameter) cannot be compiled; use "
     "asl_export.branch(condition, if_true=fn, if_false=fn) (a Choice state), "
     "or decide inside a task"
 )
 LOOP_HINT = (
-    "Python iteration over a task result cannot be compiled; fan out with task.map(result) "
+    "Python iteration over a run-time value (task result or flow parameter) cannot be compiled; "
+    "fan out with task.map(value) "
     "(a Map state), or loop inside a task"
 )
-COMPUTE_HINT = "a task result has no value at compile time; compute this inside a task"
+COMPUTE_HINT = (
+    "task results and flow parameters have no value at compile time; compute this inside a task "
+    "(for `param or default`, give the parameter that default instead)"
+)
 
 
 class Symbol:
