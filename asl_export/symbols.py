@@ -61,7 +61,10 @@ class Symbol:
 
     # --- what cannot be compiled ---------------------------------------------------------
     def __bool__(self) -> bool:
-        raise at_user_line(f"{self._label} is used as a condition (if/while/and/or/not). {BRANCH_HINT}")
+        raise at_user_line(
+            f"{self._label} is used as a condition (if/while/and/or/not). {BRANCH_HINT} "
+            "(for `param or default`, give the parameter that default instead)"
+        )
 
     def __iter__(self):
         raise at_user_line(f"{self._label} is iterated (for/list()/unpacking/comprehension). {LOOP_HINT}")
