@@ -76,7 +76,7 @@ class Symbol:
         raise at_user_line(f"`in` on {self._label}: {COMPUTE_HINT}. {BRANCH_HINT}")
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):  # library probes (hasattr(x, "_fields"), "__array__"): just absent
             raise AttributeError(name)
         raise at_user_line(f"attribute .{name} of {self._label}: {COMPUTE_HINT}")
 
