@@ -1,23 +1,15 @@
 """Trace a Prefect flow into a Graph by running its function with symbolic task results.
 
-While a Tracer is active (a contextvar, so other threads and other flows run normally), the
-wrappers installed on prefect's Task.__call__/submit/map and Flow.__call__ record a step and
-return a Symbol instead of running anything. Subflow calls are traced inline (state names get the
-subflow's name as prefix). Best-effort I/O guard: builtins.open/io.open and socket connects raise a
-CompileError while tracing; I/O through C extensions or already-open handles is not detected.
+While a Tracer is active, the wrappers in patches.py send prefect's Task.__call__/submit/map and
+Flow.__call__ here: each records a step and returns a Symbol instead of running anything. Subflow
+calls are traced inline (state names get the subflow's name as prefix).
 """
 
 from __future__ import annotations
 
-import builtins
-import contextlib
 import inspect
-import io
 import re
-import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable
 from typing import Any
 
 from prefect import Flow, Task
@@ -29,15 +21,14 @@ from asl_export.errors import CompileError, at_user_line
 from asl_export.model import BranchStep, Graph, GroupStep, Inputs, MapStep, TaskStep
 from asl_export.naming import fit
 from asl_export.options import TracingOptions
+from asl_export.patches import ACTIVE, patched
 from asl_export.symbols import Symbol, is_future, symbol_key, symbol_node, symbol_path
 
-_ACTIVE: ContextVar[Tracer | None] = ContextVar("asl_export_tracer", default=None)
 _INDEX = object()  # path step meaning "the current Map iteration index"
-IO_HINT = "the flow body must not do I/O (it is compiled, not run); move this into a task"
 
 
 def active_tracer() -> Tracer | None:
-    return _ACTIVE.get()
+    return ACTIVE.get()
 
 
 class Tracer:
@@ -60,12 +51,12 @@ class Tracer:
             name: Symbol(f"p.{name}", None, f"parameter '{name}'")
             for name in inspect.signature(self.flow.fn).parameters
         }
-        token = _ACTIVE.set(self)
+        token = ACTIVE.set(self)
         try:
-            with _patched():
+            with patched():
                 return self.subgraph(lambda: self.flow.fn(**params), f"flow '{self.flow.name}'")
         finally:
-            _ACTIVE.reset(token)
+            ACTIVE.reset(token)
 
     def subgraph(self, body: Callable[[], Any], returns_from: str | None = None) -> Graph:
         graph = Graph()
@@ -308,87 +299,3 @@ def _run_user(body: Callable[[], Any]) -> Any:
         raise at_user_line(
             f"{exc} - the flow body is compiled, not run: use get_run_logger()/run context inside tasks"
         ) from None
-
-
-# --- patching prefect and I/O while a tracer is active --------------------------------------
-_lock = threading.Lock()
-_depth = 0
-_saved: dict[str, Any] = {}
-
-
-def _wrap_task_call(original: Callable) -> Callable:
-    def __call__(self: Task, *args: Any, **kwargs: Any) -> Any:
-        tracer = _ACTIVE.get()
-        return tracer.call_task(self, args, kwargs, False) if tracer else original(self, *args, **kwargs)
-
-    return __call__
-
-
-def _wrap_submit(original: Callable) -> Callable:
-    def submit(self: Task, *args: Any, **kwargs: Any) -> Any:
-        tracer = _ACTIVE.get()
-        return tracer.call_task(self, args, kwargs, True) if tracer else original(self, *args, **kwargs)
-
-    return submit
-
-
-def _wrap_map(original: Callable) -> Callable:
-    def map(self: Task, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - mirrors Task.map
-        tracer = _ACTIVE.get()
-        return tracer.map_task(self, args, kwargs) if tracer else original(self, *args, **kwargs)
-
-    return map
-
-
-def _wrap_flow_call(original: Callable) -> Callable:
-    def __call__(self: Flow, *args: Any, **kwargs: Any) -> Any:
-        tracer = _ACTIVE.get()
-        return tracer.call_subflow(self, args, kwargs) if tracer else original(self, *args, **kwargs)
-
-    return __call__
-
-
-def _guard_io(original: Callable, what: str) -> Callable:
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if _ACTIVE.get() is not None:
-            raise at_user_line(f"{what} in the flow body: {IO_HINT}")
-        return original(*args, **kwargs)
-
-    return guarded
-
-
-_TARGETS: list[tuple[Any, str, Callable[[Callable], Callable]]] = [
-    (Task, "__call__", _wrap_task_call),
-    (Task, "submit", _wrap_submit),
-    (Task, "map", _wrap_map),
-    (Flow, "__call__", _wrap_flow_call),
-    (builtins, "open", lambda f: _guard_io(f, "open()")),
-    (io, "open", lambda f: _guard_io(f, "io.open()")),
-    (socket.socket, "connect", lambda f: _guard_io(f, "a network connection")),
-    (socket, "create_connection", lambda f: _guard_io(f, "a network connection")),
-]
-
-
-@contextlib.contextmanager
-def _patched() -> Iterator[None]:
-    global _depth
-    with _lock:
-        if _depth == 0:
-            for owner, attr, wrap in _TARGETS:
-                own = attr in vars(owner)
-                original = vars(owner)[attr] if own else getattr(owner, attr)
-                _saved[f"{id(owner)}.{attr}"] = (own, original)
-                setattr(owner, attr, wrap(getattr(owner, attr)))
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                for owner, attr, _ in _TARGETS:
-                    own, original = _saved.pop(f"{id(owner)}.{attr}")
-                    if own:
-                        setattr(owner, attr, original)
-                    else:
-                        delattr(owner, attr)
