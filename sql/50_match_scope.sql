@@ -3,8 +3,9 @@
 -- Scope tables w_scope_brokers / w_scope_accounts are empty when the whole day is in scope.
 CREATE OR REPLACE TABLE w_candidates AS
 SELECT
-    MD5(e.source || '|' || COALESCE(e.broker, '') || '|' || e.record_id || '|'
-        || COALESCE(e.file, '') || '|' || CAST(COALESCE(e.line, 0) AS VARCHAR)) AS uid,
+    -- a run-local id: cheap to make (no hashing of 2M rows), unique within the run; match and break
+    -- ids are built from record ids, never from uids
+    CAST(ROW_NUMBER() OVER () AS VARCHAR) AS uid,
     CASE WHEN e.source = 'internal' THEN 'L' ELSE 'R' END AS side_of,
     e.source, e.record_id, e.broker, e.account, e.instrument_id, e.asset_class, e.side,
     e.trade_date, e.settle_date, e.transact_time, e.quantity, e.price, e.multiplier,

@@ -19,6 +19,6 @@ FROM l JOIN r
  AND l.price = r.price AND l.rn = r.rn;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('exact|' || luid || '|' || ruid), 'exact', luid FROM w_step
+SELECT 'exact:' || luid, 'exact', luid FROM w_step
 UNION ALL
-SELECT MD5('exact|' || luid || '|' || ruid), 'exact', ruid FROM w_step;
+SELECT 'exact:' || luid, 'exact', ruid FROM w_step;

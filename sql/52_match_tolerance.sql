@@ -33,6 +33,6 @@ WITH c AS (
 SELECT luid, ruid FROM ranked WHERE rl = 1 AND rr = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('tolerance|' || luid || '|' || ruid), 'tolerance', luid FROM w_step
+SELECT 'tolerance:' || luid, 'tolerance', luid FROM w_step
 UNION ALL
-SELECT MD5('tolerance|' || luid || '|' || ruid), 'tolerance', ruid FROM w_step;
+SELECT 'tolerance:' || luid, 'tolerance', ruid FROM w_step;

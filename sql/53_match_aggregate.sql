@@ -19,14 +19,27 @@ HAVING COUNT(*) >= 2;
 
 CREATE OR REPLACE TABLE w_step AS
 WITH c AS (
+    -- quantities must agree exactly: the summed quantity is a join key
     SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
       ON s.side_of <> g.side_of AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
-     AND (s.quantity = g.q OR s.qty_tol > 0)
-    WHERE g.side_of = 'L'
+     AND s.quantity = g.q
+    WHERE s.qty_tol = 0 AND g.side_of = 'L'
+      AND ABS(g.q - s.quantity) <= s.qty_tol
+      AND ABS(g.sqp - s.price * g.q) * 10000
+          <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
+    UNION ALL
+    -- asset classes with a quantity tolerance: a band within the bucket
+    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+           ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
+    FROM w_groups g
+    JOIN w_open s
+      ON s.side_of <> g.side_of AND s.broker = g.broker AND s.account = g.account
+     AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
+    WHERE s.qty_tol > 0 AND g.side_of = 'L'
       AND ABS(g.q - s.quantity) <= s.qty_tol
       AND ABS(g.sqp - s.price * g.q) * 10000
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
@@ -40,9 +53,9 @@ WITH c AS (
 SELECT * FROM ranked WHERE rg = 1 AND rs = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('aggregate|' || st.suid), 'aggregate', st.suid FROM w_step st
+SELECT 'aggregate:' || st.suid, 'aggregate', st.suid FROM w_step st
 UNION ALL
-SELECT MD5('aggregate|' || st.suid), 'aggregate', o.uid
+SELECT 'aggregate:' || st.suid, 'aggregate', o.uid
 FROM w_step st
 JOIN w_open o
   ON o.side_of = st.side_of AND o.broker = st.broker AND o.account = st.account
@@ -62,14 +75,26 @@ HAVING COUNT(*) >= 2;
 
 CREATE OR REPLACE TABLE w_step AS
 WITH c AS (
+    -- quantities must agree exactly: the summed quantity is a join key
     SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
       ON s.side_of = 'L' AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
-     AND (s.quantity = g.q OR s.qty_tol > 0)
-    WHERE ABS(g.q - s.quantity) <= s.qty_tol
+     AND s.quantity = g.q
+    WHERE s.qty_tol = 0 AND ABS(g.q - s.quantity) <= s.qty_tol
+      AND ABS(g.sqp - s.price * g.q) * 10000
+          <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
+    UNION ALL
+    -- asset classes with a quantity tolerance: a band within the bucket
+    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+           ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
+    FROM w_groups g
+    JOIN w_open s
+      ON s.side_of = 'L' AND s.broker = g.broker AND s.account = g.account
+     AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
+    WHERE s.qty_tol > 0 AND ABS(g.q - s.quantity) <= s.qty_tol
       AND ABS(g.sqp - s.price * g.q) * 10000
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
 ), ranked AS (
@@ -82,9 +107,9 @@ WITH c AS (
 SELECT * FROM ranked WHERE rg = 1 AND rs = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('aggregate|' || st.suid), 'aggregate', st.suid FROM w_step st
+SELECT 'aggregate:' || st.suid, 'aggregate', st.suid FROM w_step st
 UNION ALL
-SELECT MD5('aggregate|' || st.suid), 'aggregate', o.uid
+SELECT 'aggregate:' || st.suid, 'aggregate', o.uid
 FROM w_step st
 JOIN w_open o
   ON o.side_of = 'R' AND o.broker = st.broker AND o.account = st.account

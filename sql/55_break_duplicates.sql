@@ -12,4 +12,4 @@ JOIN w_candidates m
  AND m.quantity = o.quantity AND m.price = o.price;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('DUPLICATE|' || uid), 'DUPLICATE', uid FROM w_step;
+SELECT 'DUPLICATE:' || uid, 'DUPLICATE', uid FROM w_step;

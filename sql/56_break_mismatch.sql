@@ -18,9 +18,9 @@ WITH c AS (
 SELECT luid, ruid FROM ranked WHERE rl = 1 AND rr = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('QUANTITY_MISMATCH|' || luid || '|' || ruid), 'QUANTITY_MISMATCH', luid FROM w_step
+SELECT 'QUANTITY_MISMATCH:' || luid, 'QUANTITY_MISMATCH', luid FROM w_step
 UNION ALL
-SELECT MD5('QUANTITY_MISMATCH|' || luid || '|' || ruid), 'QUANTITY_MISMATCH', ruid FROM w_step;
+SELECT 'QUANTITY_MISMATCH:' || luid, 'QUANTITY_MISMATCH', ruid FROM w_step;
 
 -- 6b PRICE_MISMATCH: same bucket and quantity, price beyond tolerance.
 CREATE OR REPLACE TABLE w_step AS
@@ -39,9 +39,9 @@ WITH c AS (
 SELECT luid, ruid FROM ranked WHERE rl = 1 AND rr = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('PRICE_MISMATCH|' || luid || '|' || ruid), 'PRICE_MISMATCH', luid FROM w_step
+SELECT 'PRICE_MISMATCH:' || luid, 'PRICE_MISMATCH', luid FROM w_step
 UNION ALL
-SELECT MD5('PRICE_MISMATCH|' || luid || '|' || ruid), 'PRICE_MISMATCH', ruid FROM w_step;
+SELECT 'PRICE_MISMATCH:' || luid, 'PRICE_MISMATCH', ruid FROM w_step;
 
 -- 6c SIDE_MISMATCH: same account, instrument, day, quantity and price; the side differs.
 CREATE OR REPLACE TABLE w_step AS
@@ -61,9 +61,9 @@ WITH c AS (
 SELECT luid, ruid FROM ranked WHERE rl = 1 AND rr = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('SIDE_MISMATCH|' || luid || '|' || ruid), 'SIDE_MISMATCH', luid FROM w_step
+SELECT 'SIDE_MISMATCH:' || luid, 'SIDE_MISMATCH', luid FROM w_step
 UNION ALL
-SELECT MD5('SIDE_MISMATCH|' || luid || '|' || ruid), 'SIDE_MISMATCH', ruid FROM w_step;
+SELECT 'SIDE_MISMATCH:' || luid, 'SIDE_MISMATCH', ruid FROM w_step;
 
 -- 6d ACCOUNT_MISMATCH: same instrument, side, day, quantity and price; booked to another account.
 CREATE OR REPLACE TABLE w_step AS
@@ -83,6 +83,6 @@ WITH c AS (
 SELECT luid, ruid FROM ranked WHERE rl = 1 AND rr = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT MD5('ACCOUNT_MISMATCH|' || luid || '|' || ruid), 'ACCOUNT_MISMATCH', luid FROM w_step
+SELECT 'ACCOUNT_MISMATCH:' || luid, 'ACCOUNT_MISMATCH', luid FROM w_step
 UNION ALL
-SELECT MD5('ACCOUNT_MISMATCH|' || luid || '|' || ruid), 'ACCOUNT_MISMATCH', ruid FROM w_step;
+SELECT 'ACCOUNT_MISMATCH:' || luid, 'ACCOUNT_MISMATCH', ruid FROM w_step;

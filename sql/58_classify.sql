@@ -2,9 +2,10 @@
 -- disagree on settlement date or on commission + fees (then that break type); the break passes'
 -- links are breaks of their pass's type. Every candidate is in exactly one link.
 CREATE OR REPLACE TABLE w_link_summary AS
+WITH agg AS (
 SELECT k.link_id, k.pass,
-       COALESCE(LISTAGG(CASE WHEN c.side_of = 'L' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id), '') AS internal_ids,
-       COALESCE(LISTAGG(CASE WHEN c.side_of = 'R' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id), '') AS broker_ids,
+       MIN(CASE WHEN c.side_of = 'L' THEN c.record_id END) AS l_first_id,
+       MIN(CASE WHEN c.side_of = 'R' THEN c.record_id END) AS r_first_id,
        COUNT(CASE WHEN c.side_of = 'L' THEN 1 END) AS nl,
        COUNT(CASE WHEN c.side_of = 'R' THEN 1 END) AS nr,
        MIN(c.broker) AS broker,
@@ -33,7 +34,22 @@ SELECT k.link_id, k.pass,
        MAX(c.settle_days) AS settle_days
 FROM w_links k
 JOIN w_candidates c ON c.uid = k.uid
-GROUP BY k.link_id, k.pass;
+GROUP BY k.link_id, k.pass
+), lists AS (
+    -- id lists only where a side has several records (aggregates, N:M): LISTAGG is the costly part
+    SELECT k.link_id,
+           LISTAGG(CASE WHEN c.side_of = 'L' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id) AS l_ids,
+           LISTAGG(CASE WHEN c.side_of = 'R' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id) AS r_ids
+    FROM w_links k
+    JOIN w_candidates c ON c.uid = k.uid
+    WHERE k.link_id IN (SELECT link_id FROM agg WHERE nl > 1 OR nr > 1)
+    GROUP BY k.link_id
+)
+SELECT a.*,
+       CASE WHEN a.nl > 1 THEN l.l_ids ELSE COALESCE(a.l_first_id, '') END AS internal_ids,
+       CASE WHEN a.nr > 1 THEN l.r_ids ELSE COALESCE(a.r_first_id, '') END AS broker_ids
+FROM agg a
+LEFT JOIN lists l ON l.link_id = a.link_id;
 
 CREATE OR REPLACE TABLE w_results AS
 SELECT s.*,
