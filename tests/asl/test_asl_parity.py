@@ -76,3 +76,15 @@ def test_ecs_tagged_task_runs_the_container_entrypoint(prefect_run, local_sfn):
     keys = [k["Key"] for k in local_sfn.store.client.list_objects_v2(Bucket=local_sfn.bucket)["Contents"]]
     assert any(k.endswith("/heavy_sum/result.json") for k in keys)
     assert any(k.endswith("/heavy_sum-2__item_/1/result.json") for k in keys)  # one key per Map item
+
+
+def test_constructs_combined_with_a_retried_subflow(tmp_path, prefect_run, local_sfn):
+    from tests.asl import flows_combined
+
+    machine = compile_flow(flows_combined.combined_flow)
+    groups = [s for s in machine.definition["States"].values() if s["Type"] == "Parallel" and "Retry" in s]
+    assert len(groups) == 1 and groups[0]["Retry"][0]["MaxAttempts"] == 1
+    assert any(s["Type"] == "Choice" for s in groups[0]["Branches"][0]["States"].values())
+    expected = prefect_run(flows_combined.combined_flow, {"counter_path": str(tmp_path / "prefect")})
+    actual = local_sfn.run(machine, {"counter_path": str(tmp_path / "asl")})
+    assert actual == expected and actual["book"]["attempt"] == 2
