@@ -24,12 +24,12 @@ def build_break(b: DayBuilder, d: Draft, btype: str) -> None:
     rng, inst = b.rng, d.inst
     i = b.row(d)
     br = dict(i)
-    internal, broker = [i], [br]
+    sides: tuple[list[dict], list[dict]] | None = None  # (internal, broker) when not the mismatch pair
     extra: dict = {}
     if btype == "MISSING_AT_BROKER":
-        broker = []
+        sides = [i], []
     elif btype == "MISSING_INTERNALLY":
-        internal = []
+        sides = [], [br]
     elif btype == "QUANTITY_MISMATCH":
         lot = 100 if inst.asset_class in ("equity", "etf") and d.qty >= 300 else inst.qty_step
         delta = lot * max(1, (d.qty // lot) // 10 if lot == inst.qty_step else rng.randint(1, 2))
@@ -55,30 +55,20 @@ def build_break(b: DayBuilder, d: Draft, btype: str) -> None:
         siblings = [a.code for a in ACCOUNTS if inst.asset_class in a.asset_classes and a.code != d.account]
         br["account"] = rng.choice(siblings)
     elif btype == "DUPLICATE":
-        if rng.random() < 0.5:
-            dup = dict(br, _dup=True)
-            d.matches.append(([i], [br], {"type": "exact"}))
-            internal, broker = [], [dup]
-            extra = {"duplicate_of": br}
-            d.internal.append(i)
-            d.broker_rows.append(br)
-        else:
-            dup = dict(i, _dup=True)
-            d.matches.append(([i], [br], {"type": "exact"}))
-            internal, broker = [dup], []
-            extra = {"duplicate_of": i}
-            d.internal.append(i)
-            d.broker_rows.append(br)
-        d.internal.extend(internal)
-        d.broker_rows.extend(broker)
-        d.breaks.append((btype, internal, broker, extra))
-        d.fill(d.qty, d.px, d.exec_dt, i)
-        return
+        # the pair matches; the extra copy (broker's or OMS's) is the break. The execution happened
+        # once, so the drop copy points at the original booking.
+        d.internal.append(i)
+        d.broker_rows.append(br)
+        d.matches.append(([i], [br], {"type": "exact"}))
+        twin = br if rng.random() < 0.5 else i
+        extra = {"duplicate_of": twin}
+        dup = dict(twin, _dup=True)
+        sides = ([], [dup]) if twin is br else ([dup], [])
     else:
         raise ValueError(f"unknown break type {btype}")
-    if broker:
-        broker = [br]  # the mismatch branches build a new broker row
+    # a mismatch pairs the OMS row with the broker row its branch built (br was rebound there)
+    internal, broker = sides if sides is not None else ([i], [br])
     d.internal.extend(internal)
     d.broker_rows.extend(broker)
     d.breaks.append((btype, internal, broker, extra))
-    d.fill(d.qty, d.px, d.exec_dt, i if internal else None)
+    d.fill(d.qty, d.px, d.exec_dt, None if btype == "MISSING_INTERNALLY" else i)

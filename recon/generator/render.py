@@ -183,6 +183,8 @@ class LayoutWriter:
             return
         side_spec = (self.spec.get("fields") or {}).get("side") or {}
         if side_spec.get("from_quantity_sign"):
+            if not hasattr(self, "side_codes"):
+                raise ValueError(f"layout {self.name}: a quantity signed by side needs `side` listed before it")
             codes = self.side_codes
             self._add(spec["column"], lambda r: f"-{r['qty']}" if codes[r["side"]][0] == "-" else str(r["qty"]))
         else:
