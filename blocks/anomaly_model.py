@@ -38,7 +38,7 @@ class AnomalyModel(Block):
     region_name: str = "us-east-1"
     aws_access_key_id: str | None = None
     aws_secret_access_key: SecretStr | None = None
-    batch_size: int = Field(default=500, ge=1, le=10000)
+    batch_size: int = Field(default=2000, ge=1, le=20000, description="rows per invoke_endpoint call")
     max_attempts: int = Field(default=3, ge=1, le=10, description="boto3 attempts per batch (5xx, throttling, timeouts)")
     timeout_seconds: float = Field(default=10.0, gt=0)
     on_endpoint_failure: Literal["local", "fail"] = "local"

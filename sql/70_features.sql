@@ -69,17 +69,23 @@ FROM med
 JOIN w_feat_history h ON h.account = med.account AND h.asset_class = med.asset_class
 GROUP BY med.account, med.asset_class, med.m;
 
--- Nearest offsetting trade: same side of the pair, account, instrument and quantity, opposite
--- direction (buy / buy_to_cover against sell / sell_short).
+-- Nearest offsetting order: same side of the pair, account, instrument and total quantity, opposite
+-- direction (buy / buy_to_cover against sell / sell_short). Orders, not fills: the partial fills
+-- of a block are round lots and would meet an opposite round lot by chance all day.
+CREATE OR REPLACE TABLE w_feat_orders AS
+SELECT side_of, account, instrument_id, COALESCE(order_id, uid) AS order_key,
+       MAX(CASE WHEN side IN ('buy', 'buy_to_cover') THEN 1 ELSE 0 END) AS is_buy,
+       CAST(SUM(quantity) AS NUMBER(38, 8)) AS quantity, MIN(transact_time) AS first_time
+FROM w_candidates
+GROUP BY side_of, account, instrument_id, COALESCE(order_id, uid);
+
 CREATE OR REPLACE TABLE w_feat_offset AS
-SELECT a.uid, MIN(ABS(DATEDIFF(second, a.transact_time, b.transact_time))) AS seconds
-FROM w_candidates a
-JOIN w_candidates b
+SELECT a.side_of, a.order_key, MIN(ABS(DATEDIFF(second, a.first_time, b.first_time))) AS seconds
+FROM w_feat_orders a
+JOIN w_feat_orders b
   ON b.side_of = a.side_of AND b.account = a.account AND b.instrument_id = a.instrument_id
- AND b.quantity = a.quantity AND b.uid <> a.uid
- AND (CASE WHEN a.side IN ('buy', 'buy_to_cover') THEN 1 ELSE 0 END)
-     <> (CASE WHEN b.side IN ('buy', 'buy_to_cover') THEN 1 ELSE 0 END)
-GROUP BY a.uid;
+ AND b.quantity = a.quantity AND b.order_key <> a.order_key AND b.is_buy <> a.is_buy
+GROUP BY a.side_of, a.order_key;
 
 -- The same economics booked more than once on BOTH sides (one side twice is a DUPLICATE break).
 CREATE OR REPLACE TABLE w_feat_dup AS
@@ -120,7 +126,7 @@ LEFT JOIN w_feat_mix mb ON mb.account = c.account AND mb.asset_class = c.asset_c
 LEFT JOIN w_feat_dup d
   ON d.account = c.account AND d.instrument_id = c.instrument_id AND d.side = c.side
  AND d.quantity = c.quantity AND d.price = c.price
-LEFT JOIN w_feat_offset o ON o.uid = c.uid
+LEFT JOIN w_feat_offset o ON o.side_of = c.side_of AND o.order_key = COALESCE(c.order_id, c.uid)
 LEFT JOIN w_feat_notional nt ON nt.account = c.account AND nt.asset_class = c.asset_class;
 
 -- Settlement lag against the instrument's usual lag on the day (a forward settles on its value date).

@@ -37,7 +37,7 @@ def _temp_warehouse(tmp: str):
 def train(
     landing: list[Path] = typer.Argument(..., help="landing directories (as `recon generate` writes them, with truth.json)"),
     detector: str = typer.Option("iforest", help="iforest (served) | hbos | ecod | copod (batch)"),
-    contamination: float = typer.Option(0.01, help="share of training rows the threshold flags"),
+    contamination: float = typer.Option(0.015, help="share of training rows the threshold flags"),
     history_days: int = typer.Option(30, help="window for an account's usual business"),
     registry_dir: Path | None = typer.Option(None, "--registry", help="default RECON_HOME/models"),
 ) -> None:

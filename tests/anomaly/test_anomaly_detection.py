@@ -19,8 +19,8 @@ def test_fresh_seed_meets_the_floors(trained, eval_day, registry_dir):
     assert overall["roc_auc"] >= 0.95, metrics
     for kind, m in per_kind.items():
         assert m["roc_auc"] >= 0.85, (kind, m)
-    # contamination 1% against 2% injected: the threshold flags about half; what it flags is real
-    assert overall["detected"] >= 0.25 * overall["anomalies"], overall
+    # contamination 1.5% against 2% injected: the threshold flags most; what it flags is real
+    assert overall["detected"] >= 0.5 * overall["anomalies"], overall
     assert overall["detected"] >= 0.7 * overall["flagged"], overall
     assert overall["explanation_hit_rate"] >= 0.80, metrics
     assert overall["precision_at_1pct"] >= 0.5, overall
