@@ -36,9 +36,28 @@ def size_mb(root: Path) -> float:
 
 
 def csv_floor(path: Path, rows: int) -> tuple[float, float]:
-    row = ["OMS2026112700000001", "LSEQ-A", "castlerock", "ORD-20261127-0000001", "", "EQ-PGE", "PGE",
-           "SELL_SHORT", "100", "29.85", "0.40", "0.14", "2984.46", "", "USD", "2026-11-27", "2026-11-30",
-           "2026-11-27T09:30:10.134000", "BOOKED", "2026-11-27T09:36:29"]
+    row = [
+        "OMS2026112700000001",
+        "LSEQ-A",
+        "castlerock",
+        "ORD-20261127-0000001",
+        "",
+        "EQ-PGE",
+        "PGE",
+        "SELL_SHORT",
+        "100",
+        "29.85",
+        "0.40",
+        "0.14",
+        "2984.46",
+        "",
+        "USD",
+        "2026-11-27",
+        "2026-11-30",
+        "2026-11-27T09:30:10.134000",
+        "BOOKED",
+        "2026-11-27T09:36:29",
+    ]
     t, c = time.perf_counter(), cpu()
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -63,8 +82,10 @@ def encode_compare(fix_file: Path, limit: int = 20000) -> tuple[int, float, floa
     t_simplefix = time.perf_counter() - t
     t = time.perf_counter()
     for m in msgs:
-        encode("".join(f"{tag}={v}\x01" for tag, v in m if tag in header_tags),
-               "".join(f"{tag}={v}\x01" for tag, v in m if tag not in header_tags))
+        encode(
+            "".join(f"{tag}={v}\x01" for tag, v in m if tag in header_tags),
+            "".join(f"{tag}={v}\x01" for tag, v in m if tag not in header_tags),
+        )
     return len(msgs), t_simplefix, time.perf_counter() - t
 
 
@@ -87,18 +108,36 @@ def main() -> None:
             csv_rows = counts["internal_rows"] + counts["broker_rows_total"]
             fix_msgs = sum(counts["dropcopy_messages"].values())
             floor, floor_cpu = csv_floor(tmp / "floor.csv", csv_rows)
-            rows.append((f"generate {n:,} trades", wall, used, f"{n / wall:,.0f} trades/s",
-                         f"{csv_rows:,} csv rows, {fix_msgs:,} FIX msgs, {size_mb(out):,.0f} MB"))
-            rows.append((f"  baseline: csv.writer {csv_rows:,} fixed rows", floor, floor_cpu, "", "I/O floor"))
+            rows.append(
+                (
+                    f"generate {n:,} trades",
+                    wall,
+                    used,
+                    f"{n / wall:,.0f} trades/s",
+                    f"{csv_rows:,} csv rows, {fix_msgs:,} FIX msgs, {size_mb(out):,.0f} MB",
+                )
+            )
+            rows.append(
+                (f"  baseline: csv.writer {csv_rows:,} fixed rows", floor, floor_cpu, "", "I/O floor")
+            )
             fix_sample = out / "dropcopy" / "castlerock.fix"
             if n != sizes[-1]:
                 shutil.rmtree(out)
         c = cpu()
         k, t_sf, t_own = encode_compare(fix_sample)
         share = (cpu() - c) / (t_sf + t_own)  # split the CPU of the two timed loops by their wall time
-        rows.append((f"  baseline: simplefix encode {k:,} msgs", t_sf, t_sf * share, f"{k / t_sf:,.0f} msg/s", ""))
-        rows.append((f"  generator encode {k:,} msgs", t_own, t_own * share, f"{k / t_own:,.0f} msg/s",
-                     f"{t_sf / t_own:.1f}x simplefix"))
+        rows.append(
+            (f"  baseline: simplefix encode {k:,} msgs", t_sf, t_sf * share, f"{k / t_sf:,.0f} msg/s", "")
+        )
+        rows.append(
+            (
+                f"  generator encode {k:,} msgs",
+                t_own,
+                t_own * share,
+                f"{k / t_own:,.0f} msg/s",
+                f"{t_sf / t_own:.1f}x simplefix",
+            )
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{'what':46} {'wall s':>8} {'cpu s':>8}  {'rate':>16}  notes")

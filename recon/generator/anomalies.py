@@ -38,7 +38,11 @@ def build_anomaly(b: DayBuilder, d: Draft, kind: str) -> None:
         # just outside the day's range (3-25% of the range beyond the high or the low)
         outside = max(inst.tick, int((inst.high - inst.low) * rng.uniform(0.03, 0.25)))
         down = rng.random() < 0.5 and inst.low - outside > inst.tick
-        d.px = _snap(inst.low - outside, inst.tick) if down else _snap(inst.high + outside + inst.tick, inst.tick)
+        d.px = (
+            _snap(inst.low - outside, inst.tick)
+            if down
+            else _snap(inst.high + outside + inst.tick, inst.tick)
+        )
     elif kind == "wrong_account":
         d.account = rng.choice([a.code for a in ACCOUNTS if inst.asset_class not in a.asset_classes])
     spike = 10 if kind == "commission_spike" else 1

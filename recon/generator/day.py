@@ -20,8 +20,11 @@ from recon.generator.trades import SESSION_SECONDS, DayBuilder, Draft, late_book
 from recon.generator.truth import Truth
 
 BROKERS = list(BROKER_SCHEDULES)
-BROKER_ID = {"northbridge": ("NB{d:%y%m%d}{n:07d}", "NBA{d:%y%m%d}{n:07d}"),
-             "castlerock": ("C{n:010d}", None), "meridian": ("MER{d:%Y%m%d}-{n:06d}", None)}
+BROKER_ID = {
+    "northbridge": ("NB{d:%y%m%d}{n:07d}", "NBA{d:%y%m%d}{n:07d}"),
+    "castlerock": ("C{n:010d}", None),
+    "meridian": ("MER{d:%Y%m%d}-{n:06d}", None),
+}
 MAX_ATTEMPTS = 200  # redraws until a trade cannot be confused with any other
 SHAPES = (("aggregate", 0.15), ("split", 0.08), ("tolerance", 0.10))
 
@@ -53,7 +56,9 @@ class DayConfig:
         if unknown or not self.brokers:
             raise ValueError(f"unknown broker(s) {unknown or self.brokers}; choose from {', '.join(BROKERS)}")
         if set(self.fix42) - set(self.brokers):
-            raise ValueError(f"--fix42 {','.join(self.fix42)}: only brokers being generated ({', '.join(self.brokers)})")
+            raise ValueError(
+                f"--fix42 {','.join(self.fix42)}: only brokers being generated ({', '.join(self.brokers)})"
+            )
 
 
 def _plan(cfg: DayConfig, rng: random.Random) -> list[tuple[str, str]]:
@@ -178,8 +183,15 @@ def _record_truth(truth: Truth, d: Draft) -> None:
         entry.update({k: v["record_id"] for k, v in extra.items()})
         truth.breaks.append(entry)
     for kind, irows, brows, feature in d.anomalies:
-        truth.anomalies.append({"kind": kind, "internal": ids(irows), "broker": ids(brows), "feature": feature,
-                                "broker_name": d.broker})
+        truth.anomalies.append(
+            {
+                "kind": kind,
+                "internal": ids(irows),
+                "broker": ids(brows),
+                "feature": feature,
+                "broker_name": d.broker,
+            }
+        )
     if d.late:
         truth.late_bookings.extend(ids(d.internal))
 
@@ -193,20 +205,32 @@ def _cancelled(cfg, b: DayBuilder, truth: Truth, oms_rows, broker_rows, ids_for)
         r = dict(b.row(d), status="CANCELLED")
         ids_for([r], None)
         oms_rows.append(r)
-        truth.excluded.append({"source": "internal", "record_id": r["record_id"],
-                               "reason": "status CANCELLED is not in [BOOKED, AMENDED]"})
+        truth.excluded.append(
+            {
+                "source": "internal",
+                "record_id": r["record_id"],
+                "reason": "status CANCELLED is not in [BOOKED, AMENDED]",
+            }
+        )
     if "meridian" not in broker_rows:
         return
     meridian_insts = [i for c in ("equity", "etf", "bond") for i in b.by_class.get(c, [])]
     for _ in range(n):
-        d = b.new_draft(b.session_start + timedelta(milliseconds=rng.randrange(SESSION_SECONDS * 1000)),
-                        inst=rng.choice(meridian_insts))
+        d = b.new_draft(
+            b.session_start + timedelta(milliseconds=rng.randrange(SESSION_SECONDS * 1000)),
+            inst=rng.choice(meridian_insts),
+        )
         d.broker = "meridian"
         r = dict(b.row(d), status="CANCELLED")
         ids_for([r], "meridian")
         broker_rows["meridian"].append(r)
-        truth.excluded.append({"source": "meridian", "record_id": r["record_id"],
-                               "reason": "Status CANCELLED is not in [NEW, CORRECTED]"})
+        truth.excluded.append(
+            {
+                "source": "meridian",
+                "record_id": r["record_id"],
+                "reason": "Status CANCELLED is not in [NEW, CORRECTED]",
+            }
+        )
 
 
 def _write(cfg, out: Path, universe, b: DayBuilder, truth: Truth, oms_rows, broker_rows, orders, rng) -> dict:
@@ -226,9 +250,17 @@ def _write(cfg, out: Path, universe, b: DayBuilder, truth: Truth, oms_rows, brok
     for name in broker_rows:
         files[name] = rel = f"broker/{name}.csv"
         jobs.append(WriteJob("csv", name, out / rel, rel))
-    day = DayFiles(out, cfg.trade_date, oms_rows, broker_rows, orders, b.settle,
-                   {name: rng.getrandbits(64) for name in broker_rows}, cfg.soh,
-                   {name: "4.2" if name in cfg.fix42 else "4.4" for name in broker_rows})
+    day = DayFiles(
+        out,
+        cfg.trade_date,
+        oms_rows,
+        broker_rows,
+        orders,
+        b.settle,
+        {name: rng.getrandbits(64) for name in broker_rows},
+        cfg.soh,
+        {name: "4.2" if name in cfg.fix42 else "4.4" for name in broker_rows},
+    )
     internal_n, broker_n = 0, {}
     for kind, name, n, dc_truth in write_day_files(day, jobs):
         if kind == "fix":
@@ -239,9 +271,16 @@ def _write(cfg, out: Path, universe, b: DayBuilder, truth: Truth, oms_rows, brok
             broker_n[name] = n
     broker_n = {name: broker_n[name] for name in broker_rows}
     truth.dropcopy = {name: truth.dropcopy[name] for name in broker_rows}
-    meta = {"trade_date": cfg.trade_date.isoformat(), "seed": cfg.seed, "trades": cfg.trades,
-            "break_rate": cfg.break_rate, "anomaly_rate": cfg.anomaly_rate, "brokers": cfg.brokers,
-            "files": files, "times": "CSV times are America/New_York; FIX times are UTC",
-            "fix_delimiter": "SOH" if cfg.soh else "|"}
+    meta = {
+        "trade_date": cfg.trade_date.isoformat(),
+        "seed": cfg.seed,
+        "trades": cfg.trades,
+        "break_rate": cfg.break_rate,
+        "anomaly_rate": cfg.anomaly_rate,
+        "brokers": cfg.brokers,
+        "files": files,
+        "times": "CSV times are America/New_York; FIX times are UTC",
+        "fix_delimiter": "SOH" if cfg.soh else "|",
+    }
     counts = truth.write(out / "truth.json", internal_n, broker_n, meta)
     return {"files": files, "counts": counts}

@@ -89,16 +89,33 @@ def instrument_fields(inst, version: str = "4.4") -> list[tuple[int, str]]:
     if cls == "option":
         occ = inst.occ_symbol
         strike = int(occ[-8:])
-        return [(55, occ[:6].strip()), (48, occ), (22, "8"), (167, "OPT"), (201, "1" if occ[12] == "C" else "0"),
-                (202, fmt_px(strike * PX_SCALE // 1000, 0)), (541, "20" + occ[6:12])]
+        return [
+            (55, occ[:6].strip()),
+            (48, occ),
+            (22, "8"),
+            (167, "OPT"),
+            (201, "1" if occ[12] == "C" else "0"),
+            (202, fmt_px(strike * PX_SCALE // 1000, 0)),
+            (541, "20" + occ[6:12]),
+        ]
     if cls == "future":
         return [(55, inst.future_code), (48, inst.future_code), (22, "8"), (167, "FUT")]
     if cls == "fx":
         pair = inst.fx_pair[:6]
         # FIX 4.4 has one FX security type (FOR); SettlType tells spot (0) from a forward (6, on SettlDate)
-        return [(55, f"{pair[:3]}/{pair[3:]}"), (48, inst.fx_pair), (22, "8"), (167, "FOR"),
-                (63, "6" if inst.value_date else "0")]
-    return [(55, "[N/A]"), (48, inst.isin), (22, "4"), (167, "TBOND" if inst.cusip.startswith("912") else "CORP")]
+        return [
+            (55, f"{pair[:3]}/{pair[3:]}"),
+            (48, inst.fx_pair),
+            (22, "8"),
+            (167, "FOR"),
+            (63, "6" if inst.value_date else "0"),
+        ]
+    return [
+        (55, "[N/A]"),
+        (48, inst.isin),
+        (22, "4"),
+        (167, "TBOND" if inst.cusip.startswith("912") else "CORP"),
+    ]
 
 
 class DropCopyWriter:
@@ -147,8 +164,9 @@ class DropCopyWriter:
         state = {"cum": 0, "notional": 0}
         fix42 = self.version == "4.2"
 
-        def report(exec_type: str, exec_id: str, when: datetime, last_qty: int, last_px: int,
-                   ref: str | None = None) -> str:
+        def report(
+            exec_type: str, exec_id: str, when: datetime, last_qty: int, last_px: int, ref: str | None = None
+        ) -> str:
             cum, notional = state["cum"], state["notional"]
             leaves = max(0, order_qty - cum)
             if exec_type == "0":
@@ -162,17 +180,21 @@ class DropCopyWriter:
             if fix42:
                 ref_s = f"20={_FIX42_TRANS[exec_type]}{SOH}{ref_s}"
                 exec_type = status  # New -> 0, otherwise the order state after this report
-            return (f"{static}17={exec_id}{SOH}{ref_s}150={exec_type}{SOH}39={status}{SOH}{tail_static}"
-                    f"32={last_qty}{SOH}31={fmt_px(last_px, 2)}{SOH}151={leaves}{SOH}14={cum}{SOH}6={avg}{SOH}"
-                    f"{dates}60={_ts(when - self.utc_offset)}{SOH}")
+            return (
+                f"{static}17={exec_id}{SOH}{ref_s}150={exec_type}{SOH}39={status}{SOH}{tail_static}"
+                f"32={last_qty}{SOH}31={fmt_px(last_px, 2)}{SOH}151={leaves}{SOH}14={cum}{SOH}6={avg}{SOH}"
+                f"{dates}60={_ts(when - self.utc_offset)}{SOH}"
+            )
 
         def latency(t: datetime) -> datetime:
             return t + timedelta(microseconds=20_000 + int(rng.random() * 880_000))
 
         if rng.random() < 0.3:
             self.non_booking += 1
-            self._emit(first["time"] - timedelta(seconds=rng.randint(1, 5)),
-                       report("0", self._exec_id(), first["time"] - timedelta(seconds=5), 0, 0))
+            self._emit(
+                first["time"] - timedelta(seconds=rng.randint(1, 5)),
+                report("0", self._exec_id(), first["time"] - timedelta(seconds=5), 0, 0),
+            )
         tick = inst.tick
         for f in fills:
             q, px, when = f["qty"], f["px"], f["time"]
@@ -228,8 +250,10 @@ class DropCopyWriter:
             sending, _, body, dup_of = self.events[i]
             if dup_of >= 0:  # a resend repeats the original's body and sequence number
                 body = self.events[dup_of][2]
-                header = (f"35=8{SOH}49={sender}{SOH}56={TARGET}{SOH}34={seq_of[dup_of]}{SOH}43=Y{SOH}"
-                          f"52={_ts(sending)}{SOH}122={sent_of[dup_of]}{SOH}")
+                header = (
+                    f"35=8{SOH}49={sender}{SOH}56={TARGET}{SOH}34={seq_of[dup_of]}{SOH}43=Y{SOH}"
+                    f"52={_ts(sending)}{SOH}122={sent_of[dup_of]}{SOH}"
+                )
             else:
                 seq += 1
                 seq_of[i], sent_of[i] = seq, _ts(sending)
@@ -239,5 +263,13 @@ class DropCopyWriter:
         return out if soh else [m.replace(b"\x01", b"|") for m in out]
 
     def truth(self, file: str, messages: int) -> dict:
-        return {"file": file, "messages": messages, "fix_version": self.version, "effective": self.effective, "busted": self.busted,
-                "superseded": self.superseded, "possdup_resends": self.possdup, "non_booking": self.non_booking}
+        return {
+            "file": file,
+            "messages": messages,
+            "fix_version": self.version,
+            "effective": self.effective,
+            "busted": self.busted,
+            "superseded": self.superseded,
+            "possdup_resends": self.possdup,
+            "non_booking": self.non_booking,
+        }

@@ -51,12 +51,20 @@ def _run(job: WriteJob) -> tuple[str, str, int, dict | None]:
     assert day is not None
     if job.kind == "csv":
         if job.name == "oms":
-            writer = LayoutWriter(load_layout("oms"), extra_columns=[
-                ("book_time", lambda r: r["book_time"].isoformat("T", "seconds"))])
+            writer = LayoutWriter(
+                load_layout("oms"),
+                extra_columns=[("book_time", lambda r: r["book_time"].isoformat("T", "seconds"))],
+            )
             return job.kind, job.name, writer.write(job.path, day.oms_rows), None
-        return job.kind, job.name, LayoutWriter(load_layout(job.name)).write(job.path, day.broker_rows[job.name]), None
-    dc = DropCopyWriter(job.name, day.trade_date, random.Random(day.fix_seeds[job.name]),
-                        day.fix_versions[job.name])
+        return (
+            job.kind,
+            job.name,
+            LayoutWriter(load_layout(job.name)).write(job.path, day.broker_rows[job.name]),
+            None,
+        )
+    dc = DropCopyWriter(
+        job.name, day.trade_date, random.Random(day.fix_seeds[job.name]), day.fix_versions[job.name]
+    )
     for inst, fills in day.orders[job.name].values():
         dc.add_order(inst, day.settle[inst.idx], fills)
     lines = dc.lines(soh=day.soh)
@@ -68,8 +76,11 @@ def write_day_files(day: DayFiles, jobs: list[WriteJob]) -> list[tuple[str, str,
     global _DAY
     _DAY = day
     rows = len(day.oms_rows) + sum(len(r) for r in day.broker_rows.values())
-    parallel = (rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
-                and "fork" in multiprocessing.get_all_start_methods())
+    parallel = (
+        rows >= PARALLEL_FROM_ROWS
+        and (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
     try:
         if not parallel:
             return [_run(j) for j in jobs]

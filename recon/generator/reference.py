@@ -117,20 +117,56 @@ BROKER_SCHEDULES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Fictional issuers: real-looking tickers, none of them a real listing.
 EQUITIES = [
-    ("ACMX", "XNAS", 187.0), ("BRVO", "XNAS", 64.5), ("CNTR", "XNAS", 212.0), ("DLTX", "XNAS", 38.2),
-    ("ELVN", "XNAS", 421.0), ("FNXT", "XNAS", 92.7), ("GLYD", "XNAS", 15.4), ("HLXA", "XNAS", 133.0),
-    ("IONQR", "XNAS", 27.9), ("JVLN", "XNAS", 310.5), ("KRNL", "XNAS", 77.3), ("LUMQ", "XNAS", 54.1),
-    ("MRDN", "XNAS", 146.8), ("NOVX", "XNAS", 9.85), ("OPTK", "XNAS", 268.0), ("PXLR", "XNAS", 45.6),
-    ("QNTM", "XNAS", 118.2), ("RVTA", "XNAS", 73.0), ("SYNR", "XNAS", 199.9), ("TRVX", "XNAS", 24.3),
-    ("AXR", "XNYS", 58.4), ("BKG", "XNYS", 102.3), ("CLV", "XNYS", 36.7), ("DRM", "XNYS", 88.1),
-    ("EGR", "XNYS", 142.6), ("FRT", "XNYS", 19.9), ("GMX", "XNYS", 251.4), ("HRN", "XNYS", 67.2),
-    ("IVC", "XNYS", 44.8), ("JKL", "XNYS", 174.5), ("KPW", "XNYS", 31.1), ("LTN", "XNYS", 96.0),
-    ("MCR", "XNYS", 121.7), ("NWL", "XNYS", 12.6), ("OXB", "XNYS", 83.9), ("PGE", "XNYS", 29.4),
-    ("QRS", "XNYS", 61.3), ("RMC", "XNYS", 205.2), ("SLT", "XNYS", 47.5), ("TWB", "XNYS", 158.3),
+    ("ACMX", "XNAS", 187.0),
+    ("BRVO", "XNAS", 64.5),
+    ("CNTR", "XNAS", 212.0),
+    ("DLTX", "XNAS", 38.2),
+    ("ELVN", "XNAS", 421.0),
+    ("FNXT", "XNAS", 92.7),
+    ("GLYD", "XNAS", 15.4),
+    ("HLXA", "XNAS", 133.0),
+    ("IONQR", "XNAS", 27.9),
+    ("JVLN", "XNAS", 310.5),
+    ("KRNL", "XNAS", 77.3),
+    ("LUMQ", "XNAS", 54.1),
+    ("MRDN", "XNAS", 146.8),
+    ("NOVX", "XNAS", 9.85),
+    ("OPTK", "XNAS", 268.0),
+    ("PXLR", "XNAS", 45.6),
+    ("QNTM", "XNAS", 118.2),
+    ("RVTA", "XNAS", 73.0),
+    ("SYNR", "XNAS", 199.9),
+    ("TRVX", "XNAS", 24.3),
+    ("AXR", "XNYS", 58.4),
+    ("BKG", "XNYS", 102.3),
+    ("CLV", "XNYS", 36.7),
+    ("DRM", "XNYS", 88.1),
+    ("EGR", "XNYS", 142.6),
+    ("FRT", "XNYS", 19.9),
+    ("GMX", "XNYS", 251.4),
+    ("HRN", "XNYS", 67.2),
+    ("IVC", "XNYS", 44.8),
+    ("JKL", "XNYS", 174.5),
+    ("KPW", "XNYS", 31.1),
+    ("LTN", "XNYS", 96.0),
+    ("MCR", "XNYS", 121.7),
+    ("NWL", "XNYS", 12.6),
+    ("OXB", "XNYS", 83.9),
+    ("PGE", "XNYS", 29.4),
+    ("QRS", "XNYS", 61.3),
+    ("RMC", "XNYS", 205.2),
+    ("SLT", "XNYS", 47.5),
+    ("TWB", "XNYS", 158.3),
 ]
 ETFS = [
-    ("USBM", "ARCX", 512.0), ("QTCH", "XNAS", 438.0), ("SMLC", "ARCX", 221.0), ("DIVQ", "ARCX", 81.4),
-    ("AGGB", "ARCX", 98.6), ("EMKT", "ARCX", 42.3), ("GLDX", "ARCX", 241.0), ("TLTB", "XNAS", 92.1),
+    ("USBM", "ARCX", 512.0),
+    ("QTCH", "XNAS", 438.0),
+    ("SMLC", "ARCX", 221.0),
+    ("DIVQ", "ARCX", 81.4),
+    ("AGGB", "ARCX", 98.6),
+    ("EMKT", "ARCX", 42.3),
+    ("GLDX", "ARCX", 241.0),
+    ("TLTB", "XNAS", 92.1),
 ]
 OPTION_UNDERLYINGS = ["ACMX", "ELVN", "CNTR", "JVLN", "AXR", "GMX"]
 FUTURES = [  # root, description, multiplier, tick, price, quarterly months?
@@ -139,8 +175,14 @@ FUTURES = [  # root, description, multiplier, tick, price, quarterly months?
     ("CL", "WTI crude oil", "1000", "0.01", 71.35, False),
     ("ZN", "10-year T-note", "1000", "0.015625", 110.5, True),
 ]
-FX_PAIRS = [("EURUSD", 1.0842), ("GBPUSD", 1.2671), ("USDJPY", 151.37), ("AUDUSD", 0.6563),
-            ("USDCHF", 0.8812), ("USDCAD", 1.3938)]
+FX_PAIRS = [
+    ("EURUSD", 1.0842),
+    ("GBPUSD", 1.2671),
+    ("USDJPY", 151.37),
+    ("AUDUSD", 0.6563),
+    ("USDCHF", 0.8812),
+    ("USDCAD", 1.3938),
+]
 FX_FORWARDS = [("EURUSD", 1), ("EURUSD", 3), ("USDJPY", 1), ("GBPUSD", 3)]
 BONDS = [  # issuer code, description, coupon, maturity year, price, treasury?
     ("91282C", "UST 2Y", "4.250", 2028, 100.12, True),
@@ -239,10 +281,23 @@ def build_universe(trade_date: date, rng: random.Random) -> list[InstSpec]:
     for kind, rows in (("equity", EQUITIES), ("etf", ETFS)):
         for sym, mic, px in rows:
             cusip = unique(lambda: new_cusip(rng))
-            add(instrument_id=f"{'EQ' if kind == 'equity' else 'ETF'}-{sym}", asset_class=kind,
-                multiplier="1", currency="USD", description=f"{sym} {'common stock' if kind == 'equity' else 'ETF'}",
-                tick=cent, vwap=_px(px, cent), qty_min=1, qty_max=40000, qty_step=1, symbol=sym, mic=mic,
-                cusip=cusip, isin=isin_from_cusip(cusip), sedol=unique(lambda: new_sedol(rng)))
+            add(
+                instrument_id=f"{'EQ' if kind == 'equity' else 'ETF'}-{sym}",
+                asset_class=kind,
+                multiplier="1",
+                currency="USD",
+                description=f"{sym} {'common stock' if kind == 'equity' else 'ETF'}",
+                tick=cent,
+                vwap=_px(px, cent),
+                qty_min=1,
+                qty_max=40000,
+                qty_step=1,
+                symbol=sym,
+                mic=mic,
+                cusip=cusip,
+                isin=isin_from_cusip(cusip),
+                sedol=unique(lambda: new_sedol(rng)),
+            )
     by_symbol = {i.symbol: i for i in out}
     for root in OPTION_UNDERLYINGS:
         und = by_symbol[root]
@@ -252,11 +307,21 @@ def build_universe(trade_date: date, rng: random.Random) -> list[InstSpec]:
             atm = round(und.vwap / PX_SCALE / 5) * 5
             for cp, strike in (("C", atm + 5), ("P", atm - 5)):
                 occ = f"{root:<6}{exp:%y%m%d}{cp}{strike * 1000:08d}"
-                prem = max(0.5, und.vwap / PX_SCALE * 0.03 * months ** 0.5)
+                prem = max(0.5, und.vwap / PX_SCALE * 0.03 * months**0.5)
                 tick = cent if prem < 3 else 5 * cent
-                add(instrument_id=f"OPT-{root}-{exp:%y%m%d}{cp}{strike}", asset_class="option", multiplier="100",
-                    currency="USD", description=f"{root} {exp:%d%b%y} {strike} {'call' if cp == 'C' else 'put'}",
-                    tick=tick, vwap=_px(prem, tick), qty_min=1, qty_max=500, qty_step=1, occ_symbol=occ)
+                add(
+                    instrument_id=f"OPT-{root}-{exp:%y%m%d}{cp}{strike}",
+                    asset_class="option",
+                    multiplier="100",
+                    currency="USD",
+                    description=f"{root} {exp:%d%b%y} {strike} {'call' if cp == 'C' else 'put'}",
+                    tick=tick,
+                    vwap=_px(prem, tick),
+                    qty_min=1,
+                    qty_max=500,
+                    qty_step=1,
+                    occ_symbol=occ,
+                )
     for root, desc, mult, tick_s, px, quarterly in FUTURES:
         tick = int(Decimal(tick_s) * PX_SCALE)
         months = [m for m in range(1, 13) if not quarterly or m % 3 == 0]
@@ -269,33 +334,80 @@ def build_universe(trade_date: date, rng: random.Random) -> list[InstSpec]:
                 picked.append((y, m))
         for y2, m2 in picked:
             code = f"{root}{MONTH_CODES[m2 - 1]}{y2 % 10}"
-            add(instrument_id=f"FUT-{code}", asset_class="future", multiplier=mult, currency="USD",
-                description=f"{desc} {date(y2, m2, 1):%b %Y}", tick=tick, vwap=_px(px, tick), qty_min=1,
-                qty_max=300, qty_step=1, future_code=code)
+            add(
+                instrument_id=f"FUT-{code}",
+                asset_class="future",
+                multiplier=mult,
+                currency="USD",
+                description=f"{desc} {date(y2, m2, 1):%b %Y}",
+                tick=tick,
+                vwap=_px(px, tick),
+                qty_min=1,
+                qty_max=300,
+                qty_step=1,
+                future_code=code,
+            )
     spot = business_days_after(trade_date, 2)
     for pair, px in FX_PAIRS:
         tick = PX_SCALE // (1000 if pair.endswith("JPY") else 100000)
-        add(instrument_id=f"FX-{pair}", asset_class="fx", multiplier="1", currency=pair[3:],
-            description=f"{pair[:3]}/{pair[3:]} spot", tick=tick, vwap=_px(px, tick), qty_min=100000,
-            qty_max=50000000, qty_step=1000, fx_pair=pair)
+        add(
+            instrument_id=f"FX-{pair}",
+            asset_class="fx",
+            multiplier="1",
+            currency=pair[3:],
+            description=f"{pair[:3]}/{pair[3:]} spot",
+            tick=tick,
+            vwap=_px(px, tick),
+            qty_min=100000,
+            qty_max=50000000,
+            qty_step=1000,
+            fx_pair=pair,
+        )
     spots = {pair: px for pair, px in FX_PAIRS}
     for pair, months in FX_FORWARDS:
         vd = next_weekday(add_months(spot, months))
         tick = PX_SCALE // (1000 if pair.endswith("JPY") else 100000)
         px = spots[pair] * (1 + 0.001 * months * (-1 if pair.startswith("USD") else 1))
-        add(instrument_id=f"FXF-{pair}-{vd:%Y%m%d}", asset_class="fx", multiplier="1", currency=pair[3:],
-            description=f"{pair[:3]}/{pair[3:]} forward {vd:%Y-%m-%d}", tick=tick, vwap=_px(px, tick),
-            qty_min=100000, qty_max=50000000, qty_step=1000, fx_pair=f"{pair}-{vd:%Y%m%d}", value_date=vd)
+        add(
+            instrument_id=f"FXF-{pair}-{vd:%Y%m%d}",
+            asset_class="fx",
+            multiplier="1",
+            currency=pair[3:],
+            description=f"{pair[:3]}/{pair[3:]} forward {vd:%Y-%m-%d}",
+            tick=tick,
+            vwap=_px(px, tick),
+            qty_min=100000,
+            qty_max=50000000,
+            qty_step=1000,
+            fx_pair=f"{pair}-{vd:%Y%m%d}",
+            value_date=vd,
+        )
     for issuer, desc, coupon, year, px, treasury in BONDS:
-        cusip = unique(lambda issuer=issuer: new_cusip(rng, issuer, "".join(rng.choice("ABCDEFGHJKLMN0123456789")
-                                                                          for _ in range(2))))
+        cusip = unique(
+            lambda issuer=issuer: new_cusip(
+                rng, issuer, "".join(rng.choice("ABCDEFGHJKLMN0123456789") for _ in range(2))
+            )
+        )
         tick = PX_SCALE // 128 if treasury else PX_SCALE // 1000  # 1/4 of a 32nd; corporates 0.001
         maturity = date(year, 11 if treasury else 6, 15)
-        inst = add(instrument_id=f"BD-{isin_from_cusip(cusip)}", asset_class="bond", multiplier="0.01",
-                   currency="USD", description=f"{desc} {coupon} {maturity:%m/%d/%Y}", tick=tick,
-                   vwap=_px(px, tick), qty_min=10000, qty_max=10000000, qty_step=1000, cusip=cusip,
-                   isin=isin_from_cusip(cusip), coupon=Decimal(coupon))
-        inst.accrued_days = _days_30_360(_last_coupon(maturity, trade_date), business_days_after(trade_date, 1))
+        inst = add(
+            instrument_id=f"BD-{isin_from_cusip(cusip)}",
+            asset_class="bond",
+            multiplier="0.01",
+            currency="USD",
+            description=f"{desc} {coupon} {maturity:%m/%d/%Y}",
+            tick=tick,
+            vwap=_px(px, tick),
+            qty_min=10000,
+            qty_max=10000000,
+            qty_step=1000,
+            cusip=cusip,
+            isin=isin_from_cusip(cusip),
+            coupon=Decimal(coupon),
+        )
+        inst.accrued_days = _days_30_360(
+            _last_coupon(maturity, trade_date), business_days_after(trade_date, 1)
+        )
     tolerances = load_tolerances()
     for inst in out:
         inst.mult = Fraction(Decimal(inst.multiplier))
@@ -347,8 +459,17 @@ def write_reference(out_dir: Path, universe: list[InstSpec]) -> dict[str, Path]:
         w = csv.writer(fh)
         w.writerow(["instrument_id", "asset_class", "vwap", "low", "high", "tick", "price_tolerance"])
         for i in universe:
-            w.writerow([i.instrument_id, i.asset_class, fmt_px(i.vwap), fmt_px(i.low), fmt_px(i.high),
-                        fmt_px(i.tick, 0), fmt_px(i.tol, 0)])
+            w.writerow(
+                [
+                    i.instrument_id,
+                    i.asset_class,
+                    fmt_px(i.vwap),
+                    fmt_px(i.low),
+                    fmt_px(i.high),
+                    fmt_px(i.tick, 0),
+                    fmt_px(i.tol, 0),
+                ]
+            )
     with open(paths["accounts"], "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["account", "strategy", "asset_classes"])

@@ -21,8 +21,16 @@ from recon.paths import MAPPINGS_DIR
 Fn = Callable[[dict], str]
 
 # identifier type in a mapping -> InstSpec attribute
-_ID_ATTR = {"instrument_id": "instrument_id", "isin": "isin", "cusip": "cusip", "sedol": "sedol",
-            "occ": "occ_symbol", "future": "future_code", "fx_pair": "fx_pair", "ticker": "symbol"}
+_ID_ATTR = {
+    "instrument_id": "instrument_id",
+    "isin": "isin",
+    "cusip": "cusip",
+    "sedol": "sedol",
+    "occ": "occ_symbol",
+    "future": "future_code",
+    "fx_pair": "fx_pair",
+    "ticker": "symbol",
+}
 _PLAIN = {"record_id": "record_id", "account": "account", "order_id": "order_id", "broker": "broker"}
 
 
@@ -56,8 +64,11 @@ def _date(key: str, fmt: str) -> Fn:
 
 
 # isoformat is several times faster than strftime and gives the same text for these formats
-_ISO_FORMATS = {"%Y-%m-%dT%H:%M:%S.%f": ("T", "microseconds"), "%Y-%m-%d %H:%M:%S": (" ", "seconds"),
-                "%Y-%m-%dT%H:%M:%S": ("T", "seconds")}
+_ISO_FORMATS = {
+    "%Y-%m-%dT%H:%M:%S.%f": ("T", "microseconds"),
+    "%Y-%m-%d %H:%M:%S": (" ", "seconds"),
+    "%Y-%m-%dT%H:%M:%S": ("T", "seconds"),
+}
 
 
 def _timestamp(fmt: str) -> Fn:
@@ -73,7 +84,9 @@ def _identifier(id_type: str) -> Fn:
     def fn(r: dict) -> str:
         v = getattr(r["inst"], attr)
         if not v:
-            raise ValueError(f"instrument {r['inst'].instrument_id} has no {id_type}; this layout cannot name it")
+            raise ValueError(
+                f"instrument {r['inst'].instrument_id} has no {id_type}; this layout cannot name it"
+            )
         return v
 
     return fn
@@ -92,14 +105,21 @@ class LayoutWriter:
         kind = spec.get("record_kind")
         if isinstance(kind, dict):
             inverse = {v: k for k, v in kind["codes"].items()}
-            self._add(kind["column"], lambda r: inverse[r["record_kind"] if r["record_kind"] in inverse else "trade"])
+            self._add(
+                kind["column"],
+                lambda r: inverse[r["record_kind"] if r["record_kind"] in inverse else "trade"],
+            )
         for name, value in (spec.get("fields") or {}).items():
             self._field(name, value)
         for flt in spec.get("filters") or []:
             allowed = list(flt["in"])
             alt = allowed[1] if len(allowed) > 1 else allowed[0]
-            self._add(flt["column"], lambda r, a=allowed[0], b=alt: a if r["status"] is None
-                      else b if r["status"] == "alt" else r["status"])
+            self._add(
+                flt["column"],
+                lambda r, a=allowed[0], b=alt: (
+                    a if r["status"] is None else b if r["status"] == "alt" else r["status"]
+                ),
+            )
         for column, fn in extra_columns:
             self._add(column, fn)
 
@@ -184,11 +204,18 @@ class LayoutWriter:
         side_spec = (self.spec.get("fields") or {}).get("side") or {}
         if side_spec.get("from_quantity_sign"):
             if not hasattr(self, "side_codes"):
-                raise ValueError(f"layout {self.name}: a quantity signed by side needs `side` listed before it")
+                raise ValueError(
+                    f"layout {self.name}: a quantity signed by side needs `side` listed before it"
+                )
             codes = self.side_codes
-            self._add(spec["column"], lambda r: f"-{r['qty']}" if codes[r["side"]][0] == "-" else str(r["qty"]))
+            self._add(
+                spec["column"], lambda r: f"-{r['qty']}" if codes[r["side"]][0] == "-" else str(r["qty"])
+            )
         else:
-            self._add(spec["column"], lambda r: str(r["qty"]) if r["side"] in ("buy", "buy_to_cover") else f"-{r['qty']}")
+            self._add(
+                spec["column"],
+                lambda r: str(r["qty"]) if r["side"] in ("buy", "buy_to_cover") else f"-{r['qty']}",
+            )
 
     def _fees(self, spec: dict) -> None:
         blank_zero = "default" in spec  # a zero with a default may be left empty, as real files do

@@ -61,8 +61,17 @@ class Draft:
 
     def fill(self, qty: int, px: int, when: datetime, row: dict | None, **order) -> None:
         """One execution; row is the internal record it corresponds to (None: the OMS has none)."""
-        self.fills.append({"order_id": order.get("order_id", self.order_id), "account": order.get("account", self.account),
-                           "side": order.get("side", self.side), "qty": qty, "px": px, "time": when, "row": row})
+        self.fills.append(
+            {
+                "order_id": order.get("order_id", self.order_id),
+                "account": order.get("account", self.account),
+                "side": order.get("side", self.side),
+                "qty": qty,
+                "px": px,
+                "time": when,
+                "row": row,
+            }
+        )
 
 
 class DayBuilder:
@@ -81,8 +90,9 @@ class DayBuilder:
         self.classes = list(self.by_class)
         # one weighted draw per trade: cumulative weights over all instruments, cached choices per class
         self.insts = [i for c in self.classes for i in self.by_class[c]]
-        self.inst_cum = list(accumulate(CLASS_WEIGHTS[i.asset_class] / len(self.by_class[i.asset_class])
-                                        for i in self.insts))
+        self.inst_cum = list(
+            accumulate(CLASS_WEIGHTS[i.asset_class] / len(self.by_class[i.asset_class]) for i in self.insts)
+        )
         self._accounts = {c: [a.code for a in ACCOUNTS if c in a.asset_classes] for c in self.classes}
         self._brokers = {c: [x for x in brokers if c in BROKER_SCHEDULES[x]] for c in self.classes}
         self.settle = {i.idx: settle_date(i.asset_class, trade_date, i) for i in universe}
@@ -107,20 +117,42 @@ class DayBuilder:
             return "buy" if r < 0.4 else "sell" if r < 0.75 else "sell_short" if r < 0.9 else "buy_to_cover"
         return "buy" if r < 0.5 else "sell"
 
-    def new_draft(self, exec_dt: datetime, inst: InstSpec | None = None, account: str | None = None,
-                  side: str | None = None) -> Draft:
+    def new_draft(
+        self,
+        exec_dt: datetime,
+        inst: InstSpec | None = None,
+        account: str | None = None,
+        side: str | None = None,
+    ) -> Draft:
         rng = self.rng
         inst = inst or self.draw_instrument()
         self.order_seq += 1
         book_dt = exec_dt + timedelta(seconds=60 + int(rng.random() * 2640))
-        d = Draft(inst=inst, account=account or rng.choice(self.accounts_for(inst)), broker=self.broker_for(inst),
-                  side=side or self.draw_side(inst), qty=draw_quantity(rng, inst), px=draw_price(rng, inst),
-                  exec_dt=exec_dt, book_dt=book_dt, order_id=f"ORD-{self.trade_date:%Y%m%d}-{self.order_seq:07d}")
+        d = Draft(
+            inst=inst,
+            account=account or rng.choice(self.accounts_for(inst)),
+            broker=self.broker_for(inst),
+            side=side or self.draw_side(inst),
+            qty=draw_quantity(rng, inst),
+            px=draw_price(rng, inst),
+            exec_dt=exec_dt,
+            book_dt=book_dt,
+            order_id=f"ORD-{self.trade_date:%Y%m%d}-{self.order_seq:07d}",
+        )
         return d
 
-    def row(self, d: Draft, qty: int | None = None, px: int | None = None, side: str | None = None,
-            account: str | None = None, kind: str = "trade", when: datetime | None = None, spike: int = 1,
-            gross_px: int | None = None) -> dict:
+    def row(
+        self,
+        d: Draft,
+        qty: int | None = None,
+        px: int | None = None,
+        side: str | None = None,
+        account: str | None = None,
+        kind: str = "trade",
+        when: datetime | None = None,
+        spike: int = 1,
+        gross_px: int | None = None,
+    ) -> dict:
         """A canonical row with its money computed from the broker schedule."""
         inst, qty = d.inst, d.qty if qty is None else qty
         px = d.px if px is None else px
@@ -129,16 +161,35 @@ class DayBuilder:
         comm = commission_cents(d.broker, inst, qty, gross, spike)
         reg, exch = fee_cents(inst, side, qty, gross)
         acc = accrued_cents(inst, qty)
-        return {"record_id": None, "record_kind": kind, "status": None, "account": account or d.account,
-                "broker": d.broker, "order_id": d.order_id, "group_id": None, "inst": inst, "side": side,
-                "qty": qty, "px": px, "gross": gross, "commission": comm, "fee_reg": reg, "fee_exch": exch,
-                "accrued": acc, "net": net_cents(side, gross, comm, reg + exch, acc),
-                "trade_date": self.trade_date, "settle_date": self.settle[inst.idx],
-                "transact_time": when or d.exec_dt, "book_time": d.book_dt}
+        return {
+            "record_id": None,
+            "record_kind": kind,
+            "status": None,
+            "account": account or d.account,
+            "broker": d.broker,
+            "order_id": d.order_id,
+            "group_id": None,
+            "inst": inst,
+            "side": side,
+            "qty": qty,
+            "px": px,
+            "gross": gross,
+            "commission": comm,
+            "fee_reg": reg,
+            "fee_exch": exch,
+            "accrued": acc,
+            "net": net_cents(side, gross, comm, reg + exch, acc),
+            "trade_date": self.trade_date,
+            "settle_date": self.settle[inst.idx],
+            "transact_time": when or d.exec_dt,
+            "book_time": d.book_dt,
+        }
 
     @staticmethod
     def renet(r: dict) -> dict:
-        r["net"] = net_cents(r["side"], r["gross"], r["commission"], r["fee_reg"] + r["fee_exch"], r["accrued"])
+        r["net"] = net_cents(
+            r["side"], r["gross"], r["commission"], r["fee_reg"] + r["fee_exch"], r["accrued"]
+        )
         return r
 
     # --- shapes ----------------------------------------------------------------------------
@@ -191,8 +242,14 @@ class DayBuilder:
         fine = fine_unit(inst)
         vwap = sum(f["qty"] * f["px"] for f in fills)
         vwap_rounded = fine * div_round_half_up(vwap, d.qty * fine)
-        b = {**fills[-1], "record_kind": "allocation", "qty": d.qty, "px": vwap_rounded, "group_id": None,
-             "transact_time": fills[-1]["transact_time"]}
+        b = {
+            **fills[-1],
+            "record_kind": "allocation",
+            "qty": d.qty,
+            "px": vwap_rounded,
+            "group_id": None,
+            "transact_time": fills[-1]["transact_time"],
+        }
         for key in ("gross", "commission", "fee_reg", "fee_exch", "net"):
             b[key] = sum(f[key] for f in fills)
         if b["accrued"] is not None:
@@ -231,7 +288,9 @@ class DayBuilder:
 
     # --- well-posedness ----------------------------------------------------------------------
     def _key(self, inst: InstSpec, r: dict) -> int:
-        return (((ACCOUNT_INDEX[r["account"]] * 1024 + inst.idx) * 4 + SIDE_INDEX[r["side"]]) << 40) | r["qty"]
+        return (((ACCOUNT_INDEX[r["account"]] * 1024 + inst.idx) * 4 + SIDE_INDEX[r["side"]]) << 40) | r[
+            "qty"
+        ]
 
     def _conflicts(self, book: dict, key: int, px: int, margin: int) -> bool:
         have = book.get(key)

@@ -32,8 +32,10 @@ def layout(name: str) -> dict:
 
 def rules() -> dict:
     raw = yaml.safe_load((PROJECT_ROOT / "recon" / "matching_rules.yaml").read_text())
-    return {c: {k: Decimal(str(v)) for k, v in {**raw["default"], **(raw.get(c) or {})}.items()}
-            for c in ("equity", "etf", "option", "future", "fx", "bond")}
+    return {
+        c: {k: Decimal(str(v)) for k, v in {**raw["default"], **(raw.get(c) or {})}.items()}
+        for c in ("equity", "etf", "option", "future", "fx", "bond")
+    }
 
 
 def _column(spec) -> str:
@@ -69,8 +71,12 @@ def read_layout(name: str, path: Path, master: InstrumentMaster) -> tuple[dict, 
     for values in body:
         row = dict(zip(header, values, strict=True))
         rid = row[fields["record_id"]]
-        out = {"record_id": rid, "raw": row, "account": row[fields["account"]],
-               "order_id": row[fields["order_id"]]}
+        out = {
+            "record_id": rid,
+            "raw": row,
+            "account": row[fields["account"]],
+            "order_id": row[fields["order_id"]],
+        }
         inst = fields["instrument"]
         if inst["type"] == "ticker_mic":
             iid, known = master.resolve("ticker", row[inst["column"]], row[inst["mic_column"]])
@@ -123,8 +129,14 @@ class Day:
 def generate(out: Path, trades: int = N_TRADES, seed: int = SEED, **kw) -> Path:
     from recon.generator import DayConfig, generate_day
 
-    cfg = DayConfig(trade_date=TRADE_DATE, trades=trades, seed=seed, break_rate=kw.pop("break_rate", BREAK_RATE),
-                    anomaly_rate=kw.pop("anomaly_rate", ANOMALY_RATE), **kw)
+    cfg = DayConfig(
+        trade_date=TRADE_DATE,
+        trades=trades,
+        seed=seed,
+        break_rate=kw.pop("break_rate", BREAK_RATE),
+        anomaly_rate=kw.pop("anomaly_rate", ANOMALY_RATE),
+        **kw,
+    )
     generate_day(cfg, out)
     return out
 
@@ -134,11 +146,16 @@ def load_day(out: Path) -> Day:
     master = InstrumentMaster.from_csv(out / "reference" / "instruments.csv")
     headers, trailers, broker, dropped = {}, {}, {}, {}
     internal, internal_dropped, headers["oms"], _ = read_layout(
-        "oms", out / truth["meta"]["files"]["internal"], master)
+        "oms", out / truth["meta"]["files"]["internal"], master
+    )
     for b in truth["meta"]["brokers"]:
-        broker[b], dropped[b], headers[b], trailers[b] = read_layout(b, out / truth["meta"]["files"][b], master)
+        broker[b], dropped[b], headers[b], trailers[b] = read_layout(
+            b, out / truth["meta"]["files"][b], master
+        )
     with open(out / "reference" / "market_data.csv") as fh:
         market = {r["instrument_id"]: r for r in csv.DictReader(fh)}
     with open(out / "reference" / "accounts.csv") as fh:
         accounts = {r["account"]: r["asset_classes"].split() for r in csv.DictReader(fh)}
-    return Day(out, truth, master, internal, internal_dropped, broker, dropped, headers, trailers, market, accounts)
+    return Day(
+        out, truth, master, internal, internal_dropped, broker, dropped, headers, trailers, market, accounts
+    )

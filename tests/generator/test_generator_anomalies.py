@@ -40,20 +40,30 @@ def test_anomalies_match_and_stand_out(day):
             assert inst.asset_class not in day.accounts[r["account"]], a
         elif kind == "commission_spike":
             basis, rate = BROKER_SCHEDULES[a["broker_name"]][inst.asset_class]
-            base = r["quantity"] * Decimal(rate) if basis == "per_unit" else (
-                r["quantity"] * r["price"] * inst.multiplier * Decimal(rate) / 10000)
+            base = (
+                r["quantity"] * Decimal(rate)
+                if basis == "per_unit"
+                else (r["quantity"] * r["price"] * inst.multiplier * Decimal(rate) / 10000)
+            )
             assert abs(r["commission"] - 10 * base) <= Decimal("0.01"), a
         elif kind == "duplicate_booking":
             assert len(a["internal"]) == len(a["broker"]) == 2
-            keys = {(x["account"], x["instrument_id"], x["side"], x["quantity"], x["price"]) for x in
-                    (rows[i] for i in ids)}
+            keys = {
+                (x["account"], x["instrument_id"], x["side"], x["quantity"], x["price"])
+                for x in (rows[i] for i in ids)
+            }
             assert len(keys) == 1
         elif kind == "wash_trade":
             buy, sell = (rows[i] for i in a["internal"])
             assert (buy["account"], buy["instrument_id"], buy["quantity"]) == (
-                sell["account"], sell["instrument_id"], sell["quantity"])
+                sell["account"],
+                sell["instrument_id"],
+                sell["quantity"],
+            )
             assert {buy["side"], sell["side"]} & {"buy", "buy_to_cover"} and {buy["side"], sell["side"]} & {
-                "sell", "sell_short"}
+                "sell",
+                "sell_short",
+            }
             assert abs(sell["transact_time"] - buy["transact_time"]) <= timedelta(minutes=5)
         if kind != "off_market" and kind != "fat_finger_price":
             # normal trades stay inside the day's range

@@ -27,8 +27,24 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
 
 def test_cli_writes_a_day(tmp_path):
     out = tmp_path / "day"
-    res = runner.invoke(app, ["generate", "--date", "2026-11-27", "--trades", "200", "--seed", "3", "--out",
-                              str(out), "--brokers", "castlerock,meridian", "--break-rate", "0.1"])
+    res = runner.invoke(
+        app,
+        [
+            "generate",
+            "--date",
+            "2026-11-27",
+            "--trades",
+            "200",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+            "--brokers",
+            "castlerock,meridian",
+            "--break-rate",
+            "0.1",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "ground truth" in res.output and "MISSING_AT_BROKER" in res.output
     truth = json.loads((out / "truth.json").read_text())
@@ -39,8 +55,22 @@ def test_cli_writes_a_day(tmp_path):
 
 
 def test_cli_soh_delimiter(tmp_path):
-    res = runner.invoke(app, ["generate", "--date", "2026-11-27", "-n", "50", "--out", str(tmp_path),
-                              "--brokers", "castlerock", "--fix-delimiter", "soh"])
+    res = runner.invoke(
+        app,
+        [
+            "generate",
+            "--date",
+            "2026-11-27",
+            "-n",
+            "50",
+            "--out",
+            str(tmp_path),
+            "--brokers",
+            "castlerock",
+            "--fix-delimiter",
+            "soh",
+        ],
+    )
     assert res.exit_code == 0, res.output
     first = (tmp_path / "dropcopy" / "castlerock.fix").read_bytes().splitlines()[0]
     assert first.startswith(b"8=FIX.4.4\x019=") and b"|" not in first
@@ -54,7 +84,10 @@ def test_cli_usage_errors_exit_2(tmp_path):
         (["--date", "2026-11-27", "--break-rate", "1.5"], "between 0 and 1"),
         (["--date", "2026-11-27", "--trades", "0"], "at least 1"),
         (["--date", "2026-11-27", "--fix-delimiter", "tab"], "pipe or soh"),
-        (["--date", "2026-11-27", "--brokers", "castlerock", "--fix42", "meridian"], "only brokers being generated"),
+        (
+            ["--date", "2026-11-27", "--brokers", "castlerock", "--fix42", "meridian"],
+            "only brokers being generated",
+        ),
     ]
     for args, message in cases:
         res = runner.invoke(app, ["generate", *args, "--out", str(tmp_path / "x")])

@@ -33,10 +33,10 @@ def test_bodylength_and_checksum(day):
             total += 1
             assert msg.startswith(b"8=FIX.4.4\x019=")
             head_end = msg.index(b"\x01", 10) + 1
-            declared = int(msg[12:head_end - 1])
+            declared = int(msg[12 : head_end - 1])
             trailer = msg.rindex(b"10=")
             assert declared == trailer - head_end  # BodyLength: after 9=...SOH up to 10=
-            assert int(msg[trailer + 3:-1]) == sum(msg[:trailer]) % 256
+            assert int(msg[trailer + 3 : -1]) == sum(msg[:trailer]) % 256
     assert total == sum(day.truth["counts"]["dropcopy_messages"].values())
 
 
@@ -121,8 +121,12 @@ def test_lifecycle_resolves_to_the_truth(day):
             if internal_id is None:
                 continue
             r = day.internal[internal_id]
-            assert (Decimal(f[32]), Decimal(f[31]), f[1], f[11]) == (r["quantity"], r["price"], r["account"],
-                                                                     r["order_id"]), exec_id
+            assert (Decimal(f[32]), Decimal(f[31]), f[1], f[11]) == (
+                r["quantity"],
+                r["price"],
+                r["account"],
+                r["order_id"],
+            ), exec_id
             assert f[54] == {"buy": "1", "sell": "2", "sell_short": "5", "buy_to_cover": "1"}[r["side"]]
     assert kinds == {"0", "F", "G", "H", "I"}
     assert any(len(day.truth["dropcopy"][b]["superseded"]) for b in day.broker)

@@ -63,8 +63,11 @@ def test_generated_identifiers_are_valid():
 def test_master_identifiers_are_valid_and_unique(day):
     seen: set[str] = set()
     for inst in day.master.instruments.values():
-        for kind, value, check in (("isin", inst.isin, valid_isin), ("cusip", inst.cusip, valid_cusip),
-                                   ("sedol", inst.sedol, valid_sedol)):
+        for kind, value, check in (
+            ("isin", inst.isin, valid_isin),
+            ("cusip", inst.cusip, valid_cusip),
+            ("sedol", inst.sedol, valid_sedol),
+        ):
             if value:
                 assert check(value), (inst.instrument_id, kind, value)
                 assert value not in seen

@@ -105,7 +105,7 @@ def test_breaks_hold(day):
             assert len(brs) == 1 and not ins
             continue
         if t == "DUPLICATE":
-            extra = (ins or brs)
+            extra = ins or brs
             assert len(extra) == 1 and not (ins and brs)
             twin = rows[b["duplicate_of"]]
             same = ("account", "instrument_id", "side", "quantity", "price", "net", "settle_date")
@@ -117,9 +117,14 @@ def test_breaks_hold(day):
             differs.add("price")
         if abs(i["commission"] + i["fees"] - x["commission"] - x["fees"]) > Decimal("0.01"):
             differs.add("commission")
-        expected = {"QUANTITY_MISMATCH": "quantity", "PRICE_MISMATCH": "price", "SIDE_MISMATCH": "side",
-                    "SETTLEMENT_DATE_MISMATCH": "settle_date", "COMMISSION_MISMATCH": "commission",
-                    "ACCOUNT_MISMATCH": "account"}[t]
+        expected = {
+            "QUANTITY_MISMATCH": "quantity",
+            "PRICE_MISMATCH": "price",
+            "SIDE_MISMATCH": "side",
+            "SETTLEMENT_DATE_MISMATCH": "settle_date",
+            "COMMISSION_MISMATCH": "commission",
+            "ACCOUNT_MISMATCH": "account",
+        }[t]
         assert differs == {expected}, (b, differs)
         if t == "PRICE_MISMATCH":
             assert abs(i["price"] - x["price"]) > 5 * tol(day, x)
