@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS stream_fills (
     broker          VARCHAR NOT NULL,
     record_id       VARCHAR NOT NULL,           -- ExecID (the original one for a corrected fill)
     account         VARCHAR,
+    instrument_id   VARCHAR,
     trade_date      DATE,
     first_arrival   TIMESTAMP NOT NULL,
     decided_at      TIMESTAMP,                  -- NULL: pending (unmatched, window not passed)
@@ -32,23 +33,24 @@ CREATE TABLE IF NOT EXISTS stream_fills (
     PRIMARY KEY (broker, record_id)
 );
 
--- Keys whose drop-copy side changed and must be re-matched; written in the same transaction as
--- the executions, deleted after the keys were matched and published (so a crash in between
--- leaves them here for the next batch).
+-- Keys (broker, instrument, trade date: every matching pass pairs within one instrument) whose
+-- drop-copy side changed and must be re-matched; written in the same transaction as the
+-- executions, deleted after the keys were matched and published (a crash in between leaves them
+-- here for the next batch).
 CREATE TABLE IF NOT EXISTS stream_dirty (
-    broker     VARCHAR NOT NULL,
-    account    VARCHAR NOT NULL,
-    trade_date DATE NOT NULL,
-    batch_id   VARCHAR NOT NULL
+    broker        VARCHAR NOT NULL,
+    instrument_id VARCHAR NOT NULL,
+    trade_date    DATE NOT NULL,
+    batch_id      VARCHAR NOT NULL
 );
 
 -- What the internal side looked like when last matched, per key: a late internal booking (a
 -- re-landed OMS file) changes the fingerprint and the key is re-matched.
 CREATE TABLE IF NOT EXISTS stream_internal_marks (
-    broker      VARCHAR NOT NULL,
-    account     VARCHAR NOT NULL,
-    trade_date  DATE NOT NULL,
-    fingerprint VARCHAR NOT NULL
+    broker        VARCHAR NOT NULL,
+    instrument_id VARCHAR NOT NULL,
+    trade_date    DATE NOT NULL,
+    fingerprint   VARCHAR NOT NULL
 );
 
 -- One row per micro-batch: counts, lag (arrival -> decision) and throughput.

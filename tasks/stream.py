@@ -39,9 +39,9 @@ _WORK_DDL = """
 CREATE TABLE IF NOT EXISTS w_stream_ids (broker VARCHAR NOT NULL, record_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS w_stream_hashes (msg_hash VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS w_stream_fills (
-    broker VARCHAR, record_id VARCHAR, account VARCHAR, trade_date DATE, first_arrival TIMESTAMP
+    broker VARCHAR, record_id VARCHAR, account VARCHAR, instrument_id VARCHAR, trade_date DATE, first_arrival TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS w_stream_keys (broker VARCHAR, account VARCHAR, trade_date DATE);
+CREATE TABLE IF NOT EXISTS w_stream_keys (broker VARCHAR, instrument_id VARCHAR, trade_date DATE);
 """
 
 
@@ -255,9 +255,9 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
     p = {"batch": batch_id, "now": now}
     # Keys of busted fills must be re-matched (their break, if any, then closes).
     wh.execute(
-        "INSERT INTO stream_dirty (broker, account, trade_date, batch_id) "
-        "SELECT DISTINCT f.broker, f.account, f.trade_date, :batch FROM stream_fills f "
-        "JOIN w_stream_ids i ON i.broker = f.broker AND i.record_id = f.record_id WHERE f.account IS NOT NULL",
+        "INSERT INTO stream_dirty (broker, instrument_id, trade_date, batch_id) "
+        "SELECT DISTINCT f.broker, f.instrument_id, f.trade_date, :batch FROM stream_fills f "
+        "JOIN w_stream_ids i ON i.broker = f.broker AND i.record_id = f.record_id WHERE f.instrument_id IS NOT NULL",
         p,
     )
     wh.execute(
@@ -273,24 +273,27 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
     )
     if executions:
         wh.load_arrow("executions", executions_to_arrow(executions))
-        fills = {"broker": [], "record_id": [], "account": [], "trade_date": [], "first_arrival": []}
+        fills = {"broker": [], "record_id": [], "account": [], "instrument_id": [], "trade_date": [],
+                 "first_arrival": []}  # fmt: skip
         for e in executions:
             fills["broker"].append(e.broker)
             fills["record_id"].append(e.record_id)
             fills["account"].append(e.account)
+            fills["instrument_id"].append(e.instrument_id)
             fills["trade_date"].append(e.trade_date)
             fills["first_arrival"].append(arrival_of.get(e.file or "", now))
         wh.execute("DELETE FROM w_stream_fills")
         wh.load_arrow("w_stream_fills", pa.table(fills))
         wh.execute(
-            "INSERT INTO stream_fills (broker, record_id, account, trade_date, first_arrival) "
-            "SELECT broker, record_id, MIN(account), MIN(trade_date), MIN(first_arrival) FROM w_stream_fills w "
+            "INSERT INTO stream_fills (broker, record_id, account, instrument_id, trade_date, first_arrival) "
+            "SELECT broker, record_id, MIN(account), MIN(instrument_id), MIN(trade_date), MIN(first_arrival) "
+            "FROM w_stream_fills w "
             "WHERE NOT EXISTS (SELECT 1 FROM stream_fills f WHERE f.broker = w.broker AND f.record_id = w.record_id) "
             "GROUP BY broker, record_id"
         )
         wh.execute(
-            "INSERT INTO stream_dirty (broker, account, trade_date, batch_id) "
-            "SELECT DISTINCT broker, account, trade_date, :batch FROM w_stream_fills",
+            "INSERT INTO stream_dirty (broker, instrument_id, trade_date, batch_id) "
+            "SELECT DISTINCT broker, instrument_id, trade_date, :batch FROM w_stream_fills",
             p,
         )
     if rejects:

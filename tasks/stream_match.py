@@ -1,10 +1,13 @@
 """Streaming reconciliation, step 2: re-match the affected keys and publish what is due.
 
-Matching reuses the daily SQL passes unchanged: `match_day(trade_date, recon='dropcopy')` scoped to
-the brokers and accounts of the keys that need it. Writing incremental matching logic would mean
-a second implementation of exact/tolerance/aggregate/N:M pairing to keep equal to the first; the
-passes are set-based and a scoped day is small, so re-running them is both simpler and fast
-enough (bench/bench_stream.py). What the stream adds is *when* a break is published:
+Matching reuses the daily SQL passes unchanged (the files and order of tasks/match.py) on the
+day's candidates narrowed to the keys that need it: (broker, instrument, trade date). Every pass
+pairs records of one instrument, so a key's outcome depends on that key's records only (accounts
+would not do: ACCOUNT_MISMATCH pairs across accounts). Writing incremental matching logic would
+mean a second implementation of exact/tolerance/aggregate/N:M pairing to keep equal to the first;
+the passes are set-based and a batch's keys are a small part of the day, so re-running them is
+both simpler and fast enough (bench/bench_stream.py). What the stream adds is *when* a break is
+published:
 
 - a match is recorded as soon as it is made;
 - a break that involves drop-copy records is published only once every one of its drop-copy
@@ -16,6 +19,8 @@ enough (bench/bench_stream.py). What the stream adds is *when* a break is publis
 Keys that need matching: drop-copy changes (`stream_dirty`, written with the executions), fills
 whose window just passed, and keys whose internal side changed since they were last matched (a
 fingerprint of count, quantity and notional per key: a late OMS booking landed with land_file).
+The break store closes what a run in its scope (brokers) no longer finds, so the standing breaks of
+keys not matched in this batch are carried into the run's breaks unchanged.
 """
 
 from __future__ import annotations
@@ -29,21 +34,21 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import Warehouse, get_warehouse, sql_file
 from tasks.break_store import ensure_store, publish_breaks
 from tasks.incidents import enqueue_incident_changes
-from tasks.match import match_day
+from tasks.match import MAX_TOLERANCE_ROUNDS, PASSES, prepare_scope
 from tasks.stream import ensure_stream_tables, utcnow
 
-_STREAM_KEYS = "SELECT DISTINCT broker, account, trade_date FROM stream_fills WHERE account IS NOT NULL"
+_STREAM_KEYS = "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills WHERE instrument_id IS NOT NULL"
 _FINGERPRINTS = f"""
-SELECT k.broker, k.account, k.trade_date,
+SELECT k.broker, k.instrument_id, k.trade_date,
        COALESCE(CAST(COUNT(e.record_id) AS VARCHAR) || ':' || CAST(CAST(SUM(e.quantity) AS NUMBER(38, 8)) AS VARCHAR)
          || ':' || CAST(CAST(SUM(e.quantity * e.price) AS NUMBER(38, 6)) AS VARCHAR), '0') AS fingerprint
 FROM ({_STREAM_KEYS}) k
-LEFT JOIN executions e ON e.source = 'internal' AND e.broker = k.broker AND e.account = k.account
+LEFT JOIN executions e ON e.source = 'internal' AND e.broker = k.broker AND e.instrument_id = k.instrument_id
      AND e.trade_date = k.trade_date
-GROUP BY k.broker, k.account, k.trade_date
+GROUP BY k.broker, k.instrument_id, k.trade_date
 """
 # Young breaks wait; one-sided internal breaks are kept only while already open (never opened here).
 _HOLD_BACK = """
@@ -55,6 +60,21 @@ DELETE FROM w_breaks WHERE link_id IN (
 );
 DELETE FROM w_breaks WHERE COALESCE(broker_ids, '') = ''
   AND NOT EXISTS (SELECT 1 FROM breaks b WHERE b.break_id = w_breaks.break_id AND b.status <> 'closed');
+"""
+_IN_KEYS = ("EXISTS (SELECT 1 FROM w_stream_keys k WHERE k.broker = {t}.broker AND k.instrument_id = {t}.instrument_id "
+            "AND k.trade_date = {t}.trade_date)")
+_NARROW = f"DELETE FROM w_candidates WHERE NOT {_IN_KEYS.format(t='w_candidates')}"
+_BREAK_COLUMNS = ("break_id, break_type, recon, broker, account, instrument_id, asset_class, side, trade_date, currency, "
+                  "internal_ids, broker_ids, internal_quantity, broker_quantity, internal_price, broker_price, "
+                  "internal_settle, broker_settle, internal_commission, broker_commission, difference_amount, notional, "
+                  "anomaly_score, anomaly_explanation")  # fmt: skip
+# Standing breaks of keys outside this batch: carried over as they are, so the store keeps them.
+_CARRY_OVER = f"""
+INSERT INTO w_breaks ({_BREAK_COLUMNS})
+SELECT {_BREAK_COLUMNS} FROM breaks b
+WHERE b.recon = 'dropcopy' AND b.trade_date = :trade_date AND b.status <> 'closed'
+  AND b.broker IN (SELECT broker FROM w_scope_brokers)
+  AND NOT {_IN_KEYS.format(t='b')}
 """
 _DECIDE = """
 UPDATE stream_fills SET decided_at = CAST(:now AS TIMESTAMP), outcome = d.outcome, decided_batch = :batch
@@ -91,41 +111,61 @@ def new_tick_id() -> str:
     return f"tick-{uuid.uuid4().hex}"
 
 
+def _key(r: dict) -> tuple:
+    return (r["broker"], r["instrument_id"], r["trade_date"])
+
+
 def keys_to_match(wh: Warehouse, due_before: datetime) -> tuple[list[dict], list[str], dict]:
     """-> (keys, dirty batch ids consumed, current internal fingerprints per key)."""
-    dirty = wh.fetch_rows("SELECT DISTINCT broker, account, trade_date, batch_id FROM stream_dirty")
-    keys = {(r["broker"], r["account"], r["trade_date"]) for r in dirty}
+    dirty = wh.fetch_rows("SELECT DISTINCT broker, instrument_id, trade_date, batch_id FROM stream_dirty")
+    keys = {_key(r) for r in dirty}
     due = wh.fetch_rows(
-        "SELECT DISTINCT broker, account, trade_date FROM stream_fills "
-        "WHERE decided_at IS NULL AND account IS NOT NULL AND first_arrival <= CAST(:due AS TIMESTAMP)",
+        "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills "
+        "WHERE decided_at IS NULL AND instrument_id IS NOT NULL AND first_arrival <= CAST(:due AS TIMESTAMP)",
         {"due": due_before},
     )
-    keys |= {(r["broker"], r["account"], r["trade_date"]) for r in due}
-    marks = {(r["broker"], r["account"], r["trade_date"]): r["fingerprint"]
-             for r in wh.fetch_rows("SELECT * FROM stream_internal_marks")}  # fmt: skip
-    current = {(r["broker"], r["account"], r["trade_date"]): r["fingerprint"] for r in wh.fetch_rows(_FINGERPRINTS)}
+    keys |= {_key(r) for r in due}
+    marks = {_key(r): r["fingerprint"] for r in wh.fetch_rows("SELECT * FROM stream_internal_marks")}
+    current = {_key(r): r["fingerprint"] for r in wh.fetch_rows(_FINGERPRINTS)}
     keys |= {k for k, fp in current.items() if marks.get(k) != fp}
-    ordered = [{"broker": b, "account": a, "trade_date": d} for b, a, d in sorted(keys, key=str)]
+    ordered = [{"broker": b, "instrument_id": i, "trade_date": d} for b, i, d in sorted(keys, key=str)]
     return ordered, sorted({r["batch_id"] for r in dirty}), current
+
+
+def _load_keys(wh: Warehouse, keys: list[dict]) -> None:
+    wh.execute("DELETE FROM w_stream_keys")
+    if keys:
+        names = ("broker", "instrument_id", "trade_date")
+        wh.load_arrow("w_stream_keys", pa.table({n: [k[n] for k in keys] for n in names}))
 
 
 def _remember_marks(wh: Warehouse, keys: list[dict], current: dict) -> None:
     if not keys:
         return
-    table = pa.table({name: [k[name] for k in keys] for name in ("broker", "account", "trade_date")})
-    wh.execute("DELETE FROM w_stream_keys")
-    wh.load_arrow("w_stream_keys", table)
-    wh.execute(
-        "DELETE FROM stream_internal_marks WHERE EXISTS (SELECT 1 FROM w_stream_keys k WHERE k.broker = "
-        "stream_internal_marks.broker AND k.account = stream_internal_marks.account AND k.trade_date = "
-        "stream_internal_marks.trade_date)"
-    )
-    rows = [(k["broker"], k["account"], k["trade_date"]) for k in keys]
-    fps = [current.get(r) for r in rows]
-    marks = pa.table({"broker": [r[0] for r in rows if current.get(r)], "account": [r[1] for r in rows if current.get(r)],
-                      "trade_date": [r[2] for r in rows if current.get(r)], "fingerprint": [f for f in fps if f]})  # fmt: skip
-    if marks.num_rows:
-        wh.load_arrow("stream_internal_marks", marks)
+    _load_keys(wh, keys)
+    wh.execute(f"DELETE FROM stream_internal_marks WHERE {_IN_KEYS.format(t='stream_internal_marks')}")
+    known = [(_key(k), current[_key(k)]) for k in keys if current.get(_key(k))]
+    if known:
+        wh.load_arrow("stream_internal_marks", pa.table({
+            "broker": [k[0] for k, _ in known], "instrument_id": [k[1] for k, _ in known],
+            "trade_date": [k[2] for k, _ in known], "fingerprint": [fp for _, fp in known]}))  # fmt: skip
+
+
+def match_keys(wh: Warehouse, trade_date, keys: list[dict]) -> None:
+    """tasks/match.py's passes, in its order, on the day's candidates of `keys` only."""
+    prepare_scope(wh, sorted({k["broker"] for k in keys}), None)
+    _load_keys(wh, keys)
+    params = {"trade_date": trade_date, "right_source": "dropcopy", "recon": "dropcopy"}
+    wh.execute(sql_file("50_match_scope.sql"), params)
+    wh.execute(_NARROW)
+    for name in PASSES:
+        rounds = MAX_TOLERANCE_ROUNDS if name == "52_match_tolerance.sql" else 1
+        for _ in range(rounds):  # tolerance: mutual-best pairing, repeated until stable
+            wh.execute(sql_file(name), params)
+            if rounds > 1 and not wh.scalar("SELECT COUNT(*) FROM w_step"):
+                break
+    wh.execute(sql_file("58_classify.sql"), params)
+    wh.execute(sql_file("59_outputs.sql"), params)
 
 
 def reconcile_stream_keys(
@@ -145,12 +185,9 @@ def reconcile_stream_keys(
         for k in keys:
             by_date[k["trade_date"]].append(k)
         for trade_date, group in sorted(by_date.items()):
-            brokers = sorted({k["broker"] for k in group})
-            accounts = sorted({k["account"] for k in group})
-            summary = match_day(wh, trade_date, "dropcopy", brokers, accounts)
-            if summary.get("skipped"):
-                continue
+            match_keys(wh, trade_date, group)
             wh.execute(_HOLD_BACK, {"due_before": due_before})
+            wh.execute(_CARRY_OVER, {"trade_date": trade_date})
             publish_breaks(wh, trade_date, "dropcopy", run_id, now)
             # A micro-batch re-evaluates standing breaks constantly: 'seen' per batch is noise.
             wh.execute("DELETE FROM break_events WHERE run_id = :r AND event = 'seen'", {"r": run_id})
