@@ -52,6 +52,7 @@ def build(
     machine_type: str = typer.Option("STANDARD", "--type", help="STANDARD or EXPRESS"),
     map_size: int = typer.Option(None, "--map-size", help="Map size for the history-events estimate"),
     distributed_above: int = typer.Option(1000, "--distributed-above", help="Expected items above which a Map is Distributed"),
+    inline_limit: int = typer.Option(200 * 1024, "--inline-limit", help="Largest result (bytes) kept in the state; larger -> S3"),
     deployment: str = typer.Option(None, "--deployment", help="Only this prefect.yaml deployment's schedule"),
     prefect_yaml: Path = typer.Option(Path("prefect.yaml"), "--prefect-yaml", help="Where schedules are read from"),
     validate: bool = typer.Option(True, "--validate/--no-validate", help="Run asl-validator, statelint and cfn-lint"),
@@ -62,7 +63,8 @@ def build(
     from asl_export.validate import validate_definition
 
     flow = _flow(flow_ref)
-    machine = _compile(flow, machine_type=machine_type.upper(), map_size=map_size, distributed_map_above=distributed_above)
+    machine = _compile(flow, machine_type=machine_type.upper(), map_size=map_size,
+                       distributed_map_above=distributed_above, inline_limit=inline_limit)
     try:
         schedules = schedules_for(flow, prefect_yaml.resolve(), deployment)
     except ScheduleError as exc:
