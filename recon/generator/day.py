@@ -14,8 +14,8 @@ from pathlib import Path
 
 from recon.generator.anomalies import ANOMALY_KINDS, build_anomaly
 from recon.generator.breaks import BREAK_TYPES, build_break
-from recon.generator.output import DayFiles, WriteJob, write_day_files
-from recon.generator.reference import BROKER_SCHEDULES, build_universe, write_reference
+from recon.generator.output import DayFiles, WriteJob, write_day_files, write_reference
+from recon.generator.reference import BROKER_SCHEDULES, build_universe
 from recon.generator.trades import SESSION_SECONDS, DayBuilder, Draft, late_booking_time
 from recon.generator.truth import Truth
 

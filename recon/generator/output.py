@@ -8,6 +8,7 @@ whether the jobs run in parallel or in turn.
 
 from __future__ import annotations
 
+import csv
 import multiprocessing
 import os
 import random
@@ -17,7 +18,10 @@ from datetime import date
 from pathlib import Path
 
 from recon.generator.fix_dropcopy import DropCopyWriter
+from recon.generator.identifiers import fmt_px
+from recon.generator.reference import ACCOUNTS, BROKER_SCHEDULES, InstSpec
 from recon.generator.render import LayoutWriter, load_layout
+from recon.instruments import InstrumentMaster
 
 PARALLEL_FROM_ROWS = 50_000  # below this, starting workers costs more than it saves
 
@@ -88,3 +92,41 @@ def write_day_files(day: DayFiles, jobs: list[WriteJob]) -> list[tuple[str, str,
             return list(pool.map(_run, jobs))
     finally:
         _DAY = None
+
+
+def write_reference(out_dir: Path, universe: list[InstSpec]) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "instruments": out_dir / "instruments.csv",
+        "market_data": out_dir / "market_data.csv",
+        "accounts": out_dir / "accounts.csv",
+        "brokers": out_dir / "brokers.csv",
+    }
+    InstrumentMaster([i.to_instrument() for i in universe]).write_csv(paths["instruments"])
+    with open(paths["market_data"], "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["instrument_id", "asset_class", "vwap", "low", "high", "tick", "price_tolerance"])
+        for i in universe:
+            w.writerow(
+                [
+                    i.instrument_id,
+                    i.asset_class,
+                    fmt_px(i.vwap),
+                    fmt_px(i.low),
+                    fmt_px(i.high),
+                    fmt_px(i.tick, 0),
+                    fmt_px(i.tol, 0),
+                ]
+            )
+    with open(paths["accounts"], "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["account", "strategy", "asset_classes"])
+        for a in ACCOUNTS:
+            w.writerow([a.code, a.strategy, " ".join(a.asset_classes)])
+    with open(paths["brokers"], "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["broker", "asset_class", "commission_basis", "rate"])
+        for broker, sched in BROKER_SCHEDULES.items():
+            for cls, (basis, rate) in sched.items():
+                w.writerow([broker, cls, basis, rate])
+    return paths
