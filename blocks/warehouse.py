@@ -36,10 +36,21 @@ def check_identifier(name: str) -> str:
     return name
 
 
+# Work tables (w_*) are rebuilt by every matching pass. On the embedded engine one process runs the
+# whole flow on one connection, so they live in DuckDB's in-memory temp catalog: half the matching
+# time at 1M records was writing them to the database file. On Snowflake each task has its own
+# session, so there they stay ordinary tables.
+_WORK_TABLE = re.compile(r"^CREATE OR REPLACE (TABLE|VIEW) (w_\w+)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=512)
 def to_duckdb(sql: str) -> list[str]:
     """Snowflake SQL -> DuckDB statements (one per statement in the text)."""
-    return [s for s in sqlglot.transpile(sql, read="snowflake", write="duckdb") if s.strip()]
+    out = []
+    for stmt in sqlglot.transpile(sql, read="snowflake", write="duckdb", comments=False):
+        if stmt.strip():
+            out.append(_WORK_TABLE.sub(r"CREATE OR REPLACE TEMP \1 \2", stmt))
+    return out
 
 
 @lru_cache(maxsize=512)
