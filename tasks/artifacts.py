@@ -45,6 +45,11 @@ def summary_markdown(summary: dict) -> str:
 
 @task(name="publish-artifacts", cache_policy=NO_CACHE)
 def publish_artifacts_task(summary: dict, warehouse_ref: str | None = None) -> list[str]:
+    """Artifacts belong to a Prefect run: a Step Functions execution (no Prefect API) skips them."""
+    from prefect.context import TaskRunContext
+
+    if TaskRunContext.get() is None:
+        return []
     rows = breaks_by_type_and_broker(warehouse_ref, summary["trade_date"], summary["run_id"])
     key = f"recon-{summary['trade_date']}"
     table_id = create_table_artifact(
