@@ -1,6 +1,6 @@
 """Train the anomaly model on landed days and register it (RECON_HOME/models).
 
-Composition only: land each day (when landing directories are given), then match, compute
+Composition only: land the days (when landing directories are given), then match, compute
 features, fit and register in one task (the features stay in the warehouse and the process; the
 states carry dates and the new version).
 """
@@ -13,7 +13,7 @@ from prefect import flow
 
 from recon.anomaly.features import DEFAULT_HISTORY_DAYS
 from recon.anomaly.models import DEFAULT_CONTAMINATION, DEFAULT_DETECTOR
-from tasks.anomaly_train import fit_register_task, land_training_day_task
+from tasks.anomaly_train import fit_register_task, training_days_task
 
 
 @flow(name="train-anomaly-model", timeout_seconds=3 * 3600)
@@ -28,6 +28,5 @@ def train_anomaly_model(
 ) -> dict:
     """landing_dirs: generated/landed days with truth.json (metrics); trade_dates: days already in
     the warehouse (no labels). -> {"version", "metrics", "training"}."""
-    days = [land_training_day_task(d, warehouse_ref) for d in landing_dirs or []]
-    days += [{"trade_date": d.isoformat()} for d in trade_dates or []]
+    days = training_days_task(landing_dirs, trade_dates, warehouse_ref)
     return fit_register_task(days, detector, contamination, history_days, registry_dir, warehouse_ref)

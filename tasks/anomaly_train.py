@@ -89,9 +89,19 @@ def evaluate_day(wh: Warehouse, model: ScoringModel, trade_date: date, truth: st
     return evaluate_scores(s.raw, s.is_anomaly, s.top_feature, labels)
 
 
-@task(name="land-training-day", cache_policy=NO_CACHE, retries=1)
-def land_training_day_task(landing_dir: str, warehouse_ref: str | None = None) -> dict:
-    return land_day(get_warehouse(warehouse_ref), landing_dir)
+def training_days(wh: Warehouse, landing_dirs: list[str] | None, trade_dates: list[date] | None) -> list[dict]:
+    """Land the landing directories; add the dates already in the warehouse (unlabelled)."""
+    days = [land_day(wh, d) for d in landing_dirs or []]
+    days += [{"trade_date": date.fromisoformat(str(d)).isoformat()} for d in trade_dates or []]
+    if not days:
+        raise ValueError("give landing_dirs and/or trade_dates to train on")
+    return days
+
+
+@task(name="land-training-days", cache_policy=NO_CACHE, retries=1)
+def training_days_task(landing_dirs: list[str] | None = None, trade_dates: list[date] | None = None,
+                       warehouse_ref: str | None = None) -> list[dict]:
+    return training_days(get_warehouse(warehouse_ref), landing_dirs, trade_dates)
 
 
 @task(name="fit-register-anomaly-model", cache_policy=NO_CACHE)
