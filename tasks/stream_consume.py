@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import get_warehouse
 from tasks.stream import batch_payload, ingest_stream_batch
-from tasks.stream_match import reconcile_stream_keys
+from tasks.stream_match import reconcile_stream_keys, warm_up
 from tasks.stream_metrics import record_batch_metrics
 
 log = logging.getLogger("recon.stream")
@@ -66,15 +65,19 @@ def open_consumers(stream_ref: str | None, replay_files: list[str] | None, wareh
 
 
 class Prefetcher:
-    """Polls the next batch on a thread while the current one is reconciled (the poll - HTTP and
-    JSON for Kinesis - overlaps the warehouse work). At most one batch waits ahead; a consumer is
-    never polled and checkpointed at the same time. Records polled but not reconciled when the loop
-    stops are not checkpointed: the next start delivers them again."""
+    """Polls on a thread while the current batch is reconciled (the poll - HTTP and JSON for
+    Kinesis - overlaps the warehouse work), adding to the waiting batch until it is taken or full:
+    the next batch holds everything that arrived meanwhile. A batch closes when full or
+    batch_seconds after its first record (size and time bounded, like a Lambda batching window). A consumer is never polled and
+    checkpointed at the same time. Records polled but not reconciled when the loop stops are not
+    checkpointed: the next start delivers them again."""
 
     def __init__(self, consumers: list, batch_size: int, batch_seconds: float):
         self.consumers, self.batch_size, self.batch_seconds = consumers, batch_size, batch_seconds
-        self.lock = threading.Lock()
-        self.ready: queue.Queue = queue.Queue(maxsize=1)
+        self.lock = threading.Lock()  # one consumer call at a time
+        self.ready = threading.Condition()
+        self.waiting: dict[int, list] = {i: [] for i in range(len(consumers))}
+        self.first_at: dict[int, float] = dict.fromkeys(self.waiting, 0.0)
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="stream-prefetch", daemon=True)
@@ -86,24 +89,43 @@ class Prefetcher:
             while not self.stop.is_set():
                 index = turn % len(self.consumers)
                 turn += 1
+                room = self.batch_size - len(self.waiting[index])
+                if room <= 0:  # full: wait until the loop takes it
+                    with self.ready:
+                        self.ready.wait(0.05)
+                    continue
                 with self.lock:
-                    records = self.consumers[index][0].poll(self.batch_size, self.batch_seconds / len(self.consumers))
-                while not self.stop.is_set():
-                    try:
-                        self.ready.put((index, records), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                    records = self.consumers[index][0].poll(room, self.batch_seconds / len(self.consumers))
+                if records:
+                    with self.ready:
+                        if not self.waiting[index]:
+                            self.first_at[index] = time.monotonic()
+                        self.waiting[index].extend(records)
+                        self.ready.notify_all()
         except BaseException as exc:  # surfaced to the loop on its next get()
             self.error = exc
+            with self.ready:
+                self.ready.notify_all()
 
     def get(self, timeout: float) -> tuple[int, list]:
-        if self.error is not None:
-            raise self.error
-        try:
-            return self.ready.get(timeout=timeout)
-        except queue.Empty:
-            return 0, []
+        """The next batch: once it is full, or batch_seconds after its first record came in."""
+        with self.ready:
+            self.ready.wait_for(lambda: self.error is not None or any(self.waiting.values()), timeout)
+            index = next((i for i, records in self.waiting.items() if records), None)
+            if index is not None:
+                closes = self.first_at[index] + self.batch_seconds
+                self.ready.wait_for(
+                    lambda: self.error is not None or len(self.waiting[index]) >= self.batch_size
+                    or time.monotonic() >= closes,
+                    max(0.0, closes - time.monotonic()),
+                )
+            if self.error is not None:
+                raise self.error
+            if index is None:
+                return 0, []
+            records, self.waiting[index] = self.waiting[index], []
+            self.ready.notify_all()
+            return index, records
 
     def checkpoint(self, index: int, records: list) -> None:
         with self.lock:
@@ -133,6 +155,7 @@ def consume(
     record and with nothing pending; -> totals and the last batches' metrics."""
     if batch_size < 1 or batch_seconds <= 0:
         raise ValueError("batch_size must be >= 1 and batch_seconds > 0")
+    warm_up(warehouse_ref)
     started = time.monotonic()
     idle_since = started
     batches, records, results = 0, 0, []
