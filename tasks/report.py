@@ -36,7 +36,10 @@ def _table(rows: list[dict], columns: list[str], numeric: set[str] = frozenset()
         cells = []
         for c in columns:
             v = r.get(c)
-            text = "" if v is None else (f"{v:,}" if isinstance(v, int | Decimal) and c in numeric else str(v))
+            if isinstance(v, Decimal):
+                v = v.normalize() if v == v.to_integral() else v.quantize(Decimal("0.0001")).normalize()
+            text = "" if v is None else (f"{v:,f}" if isinstance(v, Decimal) and c in numeric
+                                         else f"{v:,}" if isinstance(v, int) and c in numeric else str(v))
             cls = " class='n'" if c in numeric else ""
             cells.append(f"<td{cls}>{escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -56,13 +59,15 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
         ("match rate", f"{rate:.2%}" if rate is not None else "-", "ok" if (rate or 0) >= 0.95 else "bad"),
         ("matches", f"{summary.get('matches', 0):,}", ""),
         ("open breaks", f"{len(breaks):,}", "bad" if breaks else "ok"),
-        ("money at risk", f"{sum(money_by_type.values()):,.0f}", ""),
+        ("money at risk (trade ccy, unconverted)", f"{sum(money_by_type.values()):,.0f}", ""),
         ("rejected rows", f"{summary.get('rejected', 0):,}", "bad" if summary.get("rejected") else "ok"),
         ("control totals", "balanced" if summary.get("balanced") else "NOT balanced", "ok" if summary.get("balanced") else "bad"),
     ]
     kpi_html = "".join(f"<div class='kpi'>{escape(k)}<b class='{c}'>{escape(v)}</b></div>" for k, v, c in kpis)
+    files = summary.get("files", [])
+    file_cols = ["source", "broker", "file", "read", "canonical", "rejected", "lifecycle_removed", "balanced"]
     sources = summary.get("sources", [])
-    src_cols = ["source", "broker", "read", "canonical", "rejected", "lifecycle_removed", "matched", "in_breaks", "balanced"]
+    src_cols = ["recon", "source", "broker", "canonical", "matched", "in_breaks", "balanced"]
     ranked = sorted(breaks, key=lambda b: (-(b.get("priority_score") or 0), -float(b["difference_amount"] or 0)))
     break_cols = [
         "priority", "break_type", "broker", "account", "instrument_id", "side", "internal_ids", "broker_ids",
@@ -71,7 +76,7 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
     charts = "".join(
         [
             stacked("Breaks by broker and type", by_type_broker),
-            hbar("Money at risk by break type", dict(money_by_type)),
+            hbar("Money at risk by break type (trade currency, not converted)", dict(money_by_type)),
             hbar("Break aging", dict(aging)),
             hbar("Breaks by priority", dict(priorities)),
         ]
@@ -82,7 +87,10 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
 <div>run {escape(str(summary.get('run_id', '')))} &middot; generated {escape(now.strftime('%Y-%m-%d %H:%M UTC'))}</div>
 <div class='kpis'>{kpi_html}</div>
 <h2>Charts</h2><div class='charts'>{charts}</div>
-<h2>Control totals</h2>{_table(sources, src_cols, {"read", "canonical", "rejected", "lifecycle_removed", "matched", "in_breaks"})}
+<h2>Control totals: every input row read is canonical, rejected or removed by the FIX lifecycle</h2>
+{_table(files, file_cols, {"read", "canonical", "rejected", "lifecycle_removed"})}
+<h2>Control totals: every canonical record is matched or in a break</h2>
+{_table(sources, src_cols, {"canonical", "matched", "in_breaks"})}
 <h2>Breaks by type</h2>{_table([{"break_type": k, "count": v} for k, v in sorted(summary.get("breaks_by_type", {}).items())], ["break_type", "count"], {"count"})}
 <h2>Top {min(top, len(ranked))} breaks</h2>{_table(ranked[:top], break_cols, {"internal_quantity", "broker_quantity", "internal_price", "broker_price", "difference_amount"})}
 </body></html>"""
