@@ -12,6 +12,7 @@ from tests.anomaly.conftest import free_port
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_train_list_evaluate(tmp_path, eval_day, anomaly_root):
     from datetime import date
 

@@ -4,10 +4,13 @@ separates every labelled anomaly kind and its top explanation names the injected
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from recon.anomaly import registry
 from recon.anomaly.evaluate import evaluate_scores
 from recon.generator.anomalies import ANOMALY_KINDS
+
+pytestmark = pytest.mark.slow  # builds and trains on three generated days (~20 s, shared fixtures)
 
 
 def test_fresh_seed_meets_the_floors(trained, eval_day, registry_dir):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from recon.anomaly import registry
 from recon.generator import DayConfig, generate_day
 
 
+@pytest.mark.slow
 def test_train_flow_registers_a_model(prefect_harness, tmp_path, monkeypatch):
     from blocks.warehouse import reset_warehouses
     from flows.train import train_anomaly_model
