@@ -77,31 +77,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def anomaly_fakesnow():
-    """fakesnow in server mode: the real snowflake connector talks HTTP to it."""
-    import fakesnow
-
-    with fakesnow.server() as kwargs:
-        yield kwargs
-
-
 @pytest.fixture()
-def anomaly_snowflake_wh(anomaly_fakesnow, request):
+def anomaly_snowflake_wh(snowflake_warehouse, request):
     """A Warehouse with engine=snowflake through prefect-snowflake's SnowflakeConnector."""
-    from prefect_snowflake import SnowflakeConnector, SnowflakeCredentials
-
-    kw = anomaly_fakesnow
-    db = f"ANOM_{request.node.name.upper()[:40]}".replace("[", "_").replace("]", "_").replace("-", "_")
-    creds = SnowflakeCredentials(account=kw["account"], user=kw["user"], password=kw["password"])
-    connector = SnowflakeConnector(credentials=creds, database=db, schema="PUBLIC", warehouse="RECON_WH")
-    wh = Warehouse(engine="snowflake", snowflake_connect_kwargs={
-        "host": kw["host"], "port": kw["port"], "protocol": "http",
-        "session_parameters": kw["session_parameters"], "network_timeout": 10,
-    }).use_snowflake_connector(connector)
-    cur = wh.connection().cursor()
-    for stmt in (f"CREATE DATABASE IF NOT EXISTS {db}", f"USE DATABASE {db}", "CREATE SCHEMA IF NOT EXISTS PUBLIC",
-                 "USE SCHEMA PUBLIC"):
-        cur.execute(stmt)
-    yield wh
-    wh.close()
+    wh = snowflake_warehouse(f"ANOM_{request.node.name[:40]}")
+    return wh

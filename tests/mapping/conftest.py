@@ -30,8 +30,7 @@ def wh(tmp_path: Path):
     master = tmp_path / "instruments.csv"
     master.write_text(INSTRUMENTS_CSV)
     load_instruments(warehouse, master)
-    yield warehouse
-    warehouse.close()
+    return warehouse
 
 
 @pytest.fixture()
@@ -66,37 +65,11 @@ def by_id(wh: Warehouse):
     return _fetch
 
 
-@pytest.fixture(scope="session")
-def mapping_fakesnow():
-    """fakesnow in server mode: the real snowflake connector talks HTTP to it."""
-    import fakesnow
-
-    with fakesnow.server() as kwargs:
-        yield kwargs
-
-
 @pytest.fixture()
-def snowflake_wh(mapping_fakesnow, tmp_path: Path):
+def snowflake_wh(snowflake_warehouse, tmp_path: Path):
     """A Warehouse with engine=snowflake (prefect-snowflake connector -> fakesnow), master loaded."""
-    from prefect_snowflake import SnowflakeConnector, SnowflakeCredentials
-
-    kw = mapping_fakesnow
-    db = f"RECON_MAP_{tmp_path.name.upper()}"[:60].replace("-", "_")
-    creds = SnowflakeCredentials(account=kw["account"], user=kw["user"], password=kw["password"])
-    connector = SnowflakeConnector(credentials=creds, database=db, schema="PUBLIC", warehouse="RECON_WH")
-    warehouse = Warehouse(
-        engine="snowflake",
-        snowflake_connect_kwargs={
-            "host": kw["host"], "port": kw["port"], "protocol": "http",
-            "session_parameters": kw["session_parameters"], "network_timeout": 10,
-        },
-    ).use_snowflake_connector(connector)
-    cur = warehouse.connection().cursor()
-    for stmt in (f"CREATE DATABASE IF NOT EXISTS {db}", f"USE DATABASE {db}", "CREATE SCHEMA IF NOT EXISTS PUBLIC",
-                 "USE SCHEMA PUBLIC"):
-        cur.execute(stmt)
+    warehouse = snowflake_warehouse(f"RECON_MAP_{tmp_path.name}")
     master = tmp_path / "instruments_sf.csv"
     master.write_text(INSTRUMENTS_CSV)
     load_instruments(warehouse, master)
-    yield warehouse
-    warehouse.close()
+    return warehouse

@@ -32,15 +32,6 @@ def kinesalite(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def stream_fakesnow():
-    """fakesnow in server mode, for checkpoints on the Snowflake engine."""
-    import fakesnow
-
-    with fakesnow.server() as kwargs:
-        yield kwargs
-
-
 @pytest.fixture(params=["duckdb", "snowflake"])
 def any_warehouse(request, tmp_path):
     from blocks.warehouse import Warehouse
@@ -48,24 +39,6 @@ def any_warehouse(request, tmp_path):
     if request.param == "duckdb":
         wh = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
     else:
-        from prefect_snowflake import SnowflakeConnector, SnowflakeCredentials
-
-        kw = request.getfixturevalue("stream_fakesnow")
-        creds = SnowflakeCredentials(account=kw["account"], user=kw["user"], password=kw["password"])
-        connector = SnowflakeConnector(credentials=creds, database="RECON_STREAM", schema="PUBLIC", warehouse="WH")
-        wh = Warehouse(
-            engine="snowflake",
-            snowflake_connect_kwargs={
-                "host": kw["host"],
-                "port": kw["port"],
-                "protocol": "http",
-                "session_parameters": kw["session_parameters"],
-                "network_timeout": 10,
-            },
-        ).use_snowflake_connector(connector)
-        cur = wh.connection().cursor()
-        for stmt in ("CREATE DATABASE IF NOT EXISTS RECON_STREAM", "USE DATABASE RECON_STREAM",
-                     "CREATE SCHEMA IF NOT EXISTS PUBLIC", "USE SCHEMA PUBLIC"):
-            cur.execute(stmt)
+        wh = request.getfixturevalue("snowflake_warehouse")("RECON_STREAM")
     yield wh
     wh.close()
