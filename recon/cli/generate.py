@@ -41,9 +41,7 @@ def generate(
     ),
 ) -> None:
     """Write a trading day: instrument master, OMS export, broker files, FIX drop copies, truth.json."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from recon.generator import DayConfig, generate_day
+    from recon.generator import DayConfig
 
     try:
         d = date.fromisoformat(trade_date)
@@ -61,6 +59,16 @@ def generate(
         soh=fix_delimiter == "soh",
         fix42=[b.strip() for b in fix42.split(",") if b.strip()],
     )
+    write_day(cfg, out)
+
+
+def write_day(cfg, out: Path) -> dict:
+    """Validate, generate with a progress bar, print what was written; -> generate_day's result."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from recon.generator import generate_day
+
+    d, seed, trades = cfg.trade_date, cfg.seed, cfg.trades
     try:
         cfg.validate()
     except ValueError as exc:
@@ -91,6 +99,7 @@ def generate(
         {"what": "late bookings", "count": counts["late_bookings"]},
     ]
     console.print(table("ground truth (truth.json)", summary, ["what", "count"]))
+    return result
 
 
 def _rows_for(key: str, counts: dict) -> int | str:

@@ -113,12 +113,12 @@ def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the day and the results go."),
 ) -> None:
     """A whole trading day on the embedded defaults: generate, ingest, match, report."""
-    from recon.cli.generate import generate
+    from recon.cli.generate import write_day
+    from recon.generator import DayConfig
 
     d = _date(trade_date)
     landing = out / "day"
-    generate(trade_date=d.isoformat(), trades=trades, seed=seed, out=landing, break_rate=0.08, anomaly_rate=0.01,
-             brokers="northbridge,castlerock,meridian", fix_delimiter="pipe")
+    write_day(DayConfig(trade_date=d, trades=trades, seed=seed), landing)
     summary = _run_flow(d, landing, None, out / "results", None, None, None, False)
     _print_summary(summary)
     _print_truth_score(landing / "truth.json", out / "results")
