@@ -75,6 +75,8 @@ class Prefetcher:
     def __init__(self, consumers: list, batch_size: int, batch_seconds: float):
         self.consumers, self.batch_size, self.batch_seconds = consumers, batch_size, batch_seconds
         self.lock = threading.Lock()  # one consumer call at a time
+        self.wanted = threading.Event()  # the loop waits for the lock: the poller must not take it again
+        self.poll_wait = min(0.1, batch_seconds) / len(consumers)
         self.ready = threading.Condition()
         self.waiting: dict[int, list] = {i: [] for i in range(len(consumers))}
         self.first_at: dict[int, float] = dict.fromkeys(self.waiting, 0.0)
@@ -94,8 +96,10 @@ class Prefetcher:
                     with self.ready:
                         self.ready.wait(0.05)
                     continue
+                while self.wanted.is_set() and not self.stop.is_set():  # the loop's checkpoint goes first
+                    time.sleep(0.001)
                 with self.lock:
-                    records = self.consumers[index][0].poll(room, self.batch_seconds / len(self.consumers))
+                    records = self.consumers[index][0].poll(room, self.poll_wait)
                 if records:
                     with self.ready:
                         if not self.waiting[index]:
@@ -128,8 +132,12 @@ class Prefetcher:
             return index, records
 
     def checkpoint(self, index: int, records: list) -> None:
-        with self.lock:
-            self.consumers[index][0].checkpoint(records)
+        self.wanted.set()
+        try:
+            with self.lock:
+                self.consumers[index][0].checkpoint(records)
+        finally:
+            self.wanted.clear()
 
     def close(self) -> None:
         self.stop.set()
