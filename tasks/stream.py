@@ -264,13 +264,6 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
         "DELETE FROM executions WHERE source = 'dropcopy' AND EXISTS (SELECT 1 FROM w_stream_ids i "
         "WHERE i.broker = executions.broker AND i.record_id = executions.record_id)"
     )
-    wh.execute(
-        "UPDATE stream_fills SET decided_at = :now, outcome = 'busted', decided_batch = :batch "
-        "WHERE decided_at IS NULL AND EXISTS (SELECT 1 FROM w_stream_ids i WHERE i.broker = stream_fills.broker "
-        "AND i.record_id = stream_fills.record_id) AND NOT EXISTS (SELECT 1 FROM executions e "
-        "WHERE e.source = 'dropcopy' AND e.broker = stream_fills.broker AND e.record_id = stream_fills.record_id)",
-        p,
-    )
     if executions:
         wh.load_arrow("executions", executions_to_arrow(executions))
         fills = {"broker": [], "record_id": [], "account": [], "instrument_id": [], "trade_date": [],
@@ -296,6 +289,14 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
             "SELECT DISTINCT broker, instrument_id, trade_date, :batch FROM w_stream_fills",
             p,
         )
+    # After the executions are back: only a busted fill is gone (a corrected one was re-inserted).
+    wh.execute(
+        "UPDATE stream_fills SET decided_at = :now, outcome = 'busted', decided_batch = :batch "
+        "WHERE decided_at IS NULL AND EXISTS (SELECT 1 FROM w_stream_ids i WHERE i.broker = stream_fills.broker "
+        "AND i.record_id = stream_fills.record_id) AND NOT EXISTS (SELECT 1 FROM executions e "
+        "WHERE e.source = 'dropcopy' AND e.broker = stream_fills.broker AND e.record_id = stream_fills.record_id)",
+        p,
+    )
     if rejects:
         wh.load_arrow("rejects", rejects_to_arrow(rejects))
     messages = {"stream": [], "msg_hash": [], "broker": [], "shard_id": [], "sequence_number": [],

@@ -27,6 +27,7 @@ from tasks.stream_metrics import record_batch_metrics
 
 log = logging.getLogger("recon.stream")
 DEFAULT_HANDLER = "flows.stream:reconcile_stream_batch"
+PLAIN_HANDLER = "tasks.stream_consume:reconcile_batch"
 IDLE_TICK_SECONDS = 10.0
 
 
@@ -215,8 +216,12 @@ def consume_stream(
     duration_seconds: float | None = None,
     stop_when_idle: float | None = None,
     warehouse_ref: str | None = None,
-    handler: str = DEFAULT_HANDLER,
+    flow_run_per_batch: bool = True,
+    handler: str | None = None,
 ) -> dict:
+    """Open the consumer(s) and run the loop; each batch goes to `handler` (an import path), by
+    default the per-batch flow, or the plain steps when flow_run_per_batch is False."""
+    handler = handler or (DEFAULT_HANDLER if flow_run_per_batch else PLAIN_HANDLER)
     stream, consumers = open_consumers(stream_ref, replay_files, warehouse_ref)
     return consume(
         consumers, stream, load_handler(handler), broker=broker, senders=senders, batch_size=batch_size,

@@ -41,6 +41,9 @@ def stream(
     idle: float | None = typer.Option(None, min=0, help="stop after this many seconds with nothing new or pending"),
     warehouse: str | None = typer.Option(None, help="saved Warehouse block (default: embedded DuckDB)"),
     plain: bool = typer.Option(False, "--plain", help="run the steps without Prefect (no flow runs or artifacts)"),
+    batch_flow_runs: bool = typer.Option(
+        True, "--batch-flow-runs/--no-batch-flow-runs", help="one Prefect flow run per batch (slower), or plain steps"
+    ),
     stats: bool = typer.Option(False, "--stats", help="print per-batch metrics (alone: the latest stored batches)"),
     last: int = typer.Option(30, min=1, help="with --stats: how many batches to show"),
 ) -> None:
@@ -63,7 +66,7 @@ def stream(
         stream_ref=stream_block, replay_files=[str(p) for p in replay] or None, landing_dir=str(landing) if landing else None,
         internal=[str(p) for p in internal] or None, broker=broker, senders=_senders(sender) or None,
         batch_size=batch_size, batch_seconds=batch_seconds, window_seconds=window_seconds, max_batches=max_batches,
-        duration_seconds=duration, stop_when_idle=idle, warehouse_ref=warehouse,
+        duration_seconds=duration, stop_when_idle=idle, warehouse_ref=warehouse, flow_run_per_batch=batch_flow_runs,
     )  # fmt: skip
     try:
         result = _run(params, plain)
@@ -83,7 +86,7 @@ def _run(params: dict, plain: bool) -> dict:
         from tasks.stream_consume import consume_stream, land_internal
 
         land_internal(params["landing_dir"], params["internal"], None, params["warehouse_ref"])
-        keep = {k: v for k, v in params.items() if k not in ("landing_dir", "internal")}
+        keep = {k: v for k, v in params.items() if k not in ("landing_dir", "internal", "flow_run_per_batch")}
         return consume_stream(**keep, handler="tasks.stream_consume:reconcile_batch")
     from flows.stream import stream_reconciliation
 

@@ -76,7 +76,8 @@ def test_long_running_flow_replays_fix_logs_with_a_flow_run_and_artifact_per_bat
     wh = get_warehouse()
     assert wh.scalar("SELECT COUNT(*) FROM stream_batches WHERE records > 0") == result["batches"]
     assert wh.scalar("SELECT COUNT(*) FROM stream_fills WHERE decided_at IS NULL") == 0
-    assert open_breaks(wh)
+    breaks = open_breaks(wh)
+    assert breaks
     with get_client(sync_client=True) as client:
         artifacts = [a for a in client.read_artifacts() if a.key == "stream-replay-batches"]
         runs = [r for r in client.read_flow_runs() if r.name and r.state and r.state.is_completed()]
@@ -84,4 +85,15 @@ def test_long_running_flow_replays_fix_logs_with_a_flow_run_and_artifact_per_bat
     assert len(artifacts) >= result["batches"]
     per_batch = [r for r in runs if flows.get(r.flow_id) == "reconcile-stream-batch"]
     assert len(per_batch) >= result["batches"]
+
+    # Plain steps inside the consuming task: same breaks, still an artifact per batch.
+    monkeypatch.setenv("RECON_HOME", str(tmp_path / "plain"))
+    reset_warehouses()
+    forget_books()
+    plain = stream_reconciliation(replay_files=files, landing_dir=str(stream_day), batch_size=400, batch_seconds=0.2,
+                                  window_seconds=0, stop_when_idle=1.0, flow_run_per_batch=False)  # fmt: skip
+    assert plain["records"] == total and open_breaks(get_warehouse()).keys() == breaks.keys()
+    with get_client(sync_client=True) as client:
+        later = [a for a in client.read_artifacts() if a.key == "stream-replay-batches"]
+    assert len(later) >= len(artifacts) + plain["batches"]
     reset_warehouses()
