@@ -27,7 +27,9 @@ PASSES = [
     "56_break_mismatch.sql",
     "57_break_missing.sql",
 ]
-MAX_TOLERANCE_ROUNDS = 4
+# Passes that pair by mutual best choice link a share of the candidates per round: repeat them.
+REPEATED_PASSES = {"52_match_tolerance.sql", "56_break_mismatch.sql"}
+MAX_ROUNDS = 4
 NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")
 
@@ -58,17 +60,19 @@ def match_day(
     if recon != "broker" and not wh.scalar("SELECT COUNT(*) FROM w_candidates WHERE side_of = 'R'"):
         # No drop copy at all for the day: nothing to reconcile against, not a day of breaks.
         return {"recon": recon, "skipped": True, "reason": f"no {recon} records for {trade_date}"}
+    run_passes(wh, params)
+    return {"recon": recon, **match_summary(wh)}
+
+
+def run_passes(wh: Warehouse, params: dict) -> None:
+    """Every pass over the candidates already in w_candidates, then classification and outputs."""
     for name in PASSES:
-        if name == "52_match_tolerance.sql":
-            for _ in range(MAX_TOLERANCE_ROUNDS):  # mutual-best pairing: repeat until stable
-                wh.execute(_sql(name), params)
-                if not wh.scalar("SELECT COUNT(*) FROM w_step"):
-                    break
-        else:
+        for _ in range(MAX_ROUNDS if name in REPEATED_PASSES else 1):
             wh.execute(_sql(name), params)
+            if name not in REPEATED_PASSES or not wh.scalar("SELECT COUNT(*) FROM w_step"):
+                break  # mutual-best pairing: repeated until a round links nothing
     wh.execute(_sql("58_classify.sql"), params)
     wh.execute(_sql("59_outputs.sql"), params)
-    return {"recon": recon, **match_summary(wh)}
 
 
 def match_summary(wh: Warehouse) -> dict:

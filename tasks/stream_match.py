@@ -37,7 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.warehouse import Warehouse, get_warehouse, sql_file
 from tasks.break_store import ensure_store, publish_breaks
 from tasks.incidents import enqueue_incident_changes
-from tasks.match import MAX_TOLERANCE_ROUNDS, PASSES, prepare_scope
+from tasks.match import PASSES, prepare_scope, run_passes
 from tasks.stream import ensure_stream_tables, utcnow
 
 _STREAM_KEYS = "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills WHERE instrument_id IS NOT NULL"
@@ -173,14 +173,7 @@ def match_keys(wh: Warehouse, trade_date, keys: list[dict]) -> None:
     params = {"trade_date": trade_date, "right_source": "dropcopy", "recon": "dropcopy"}
     wh.execute(sql_file("50_match_scope.sql"), params)
     wh.execute(_NARROW)
-    for name in PASSES:
-        rounds = MAX_TOLERANCE_ROUNDS if name == "52_match_tolerance.sql" else 1
-        for _ in range(rounds):  # tolerance: mutual-best pairing, repeated until stable
-            wh.execute(sql_file(name), params)
-            if rounds > 1 and not wh.scalar("SELECT COUNT(*) FROM w_step"):
-                break
-    wh.execute(sql_file("58_classify.sql"), params)
-    wh.execute(sql_file("59_outputs.sql"), params)
+    run_passes(wh, params)
 
 
 def reconcile_stream_keys(
