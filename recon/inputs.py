@@ -44,28 +44,31 @@ class DayInputs(BaseModel):
 
 
 def discover(landing_dir: str | Path) -> DayInputs:
-    """The inputs found in a landing directory laid out as above."""
+    """The inputs found in a landing directory laid out as above (recon.mapping.inputs finds them)."""
+    from recon.mapping.inputs import discover_day
+    from recon.mapping.spec import MappingError
+
     root = Path(landing_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"landing directory {root} does not exist")
-    master = root / "reference" / "instruments.csv"
+    try:
+        plan = discover_day(root)
+    except MappingError as exc:
+        raise ValueError(str(exc)) from exc
     return DayInputs(
-        instruments=str(master) if master.exists() else None,
-        internal=[FileInput(path=str(p), mapping="oms") for p in sorted((root / "internal").glob("*.csv"))],
-        broker=[
-            FileInput(path=str(p), mapping=p.stem, name=p.stem) for p in sorted((root / "broker").glob("*.csv"))
-        ],
-        dropcopy=[FileInput(path=str(p), name=p.stem) for p in sorted((root / "dropcopy").glob("*.fix"))],
+        instruments=plan.instruments,
+        internal=[FileInput(path=f.path, mapping=f.mapping) for f in plan.files if f.broker is None],
+        broker=[FileInput(path=f.path, mapping=f.mapping, name=f.broker) for f in plan.files if f.broker],
+        dropcopy=[FileInput(path=p, name=name) for name, paths in plan.dropcopy.items() for p in paths],
     ).check()
 
 
 def parse_file_arg(value: str, default_mapping: str | None = None) -> FileInput:
-    """CLI form PATH[:MAPPING] or NAME=PATH[:MAPPING]."""
+    """CLI form PATH[:MAPPING] or NAME=PATH[:MAPPING] (the mapping defaults to NAME)."""
+    from recon.mapping.inputs import split_mapping
+
     name = None
     if "=" in value:
         name, value = value.split("=", 1)
-    path, mapping = value, default_mapping or name
-    head, sep, tail = value.rpartition(":")
-    if sep and head and "/" not in tail and not Path(value).exists():
-        path, mapping = head, tail
+    path, mapping = split_mapping(value, default_mapping or name)
     return FileInput(path=path, mapping=mapping, name=name)

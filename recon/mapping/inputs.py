@@ -33,7 +33,7 @@ class DayInputs:
         return {"instruments": self.instruments, "files": [asdict(f) for f in self.files], "dropcopy": self.dropcopy}
 
 
-def _split_mapping(text: str, default: str) -> tuple[str, str]:
+def split_mapping(text: str, default: str | None) -> tuple[str, str | None]:
     """'path/file.csv:northbridge' -> (path, mapping). A path that exists as written wins."""
     if Path(text).exists() or ":" not in text:
         return text, default
@@ -42,7 +42,7 @@ def _split_mapping(text: str, default: str) -> tuple[str, str]:
 
 
 def parse_internal_arg(text: str) -> FileInput:
-    path, mapping = _split_mapping(text, "oms")
+    path, mapping = split_mapping(text, "oms")
     return FileInput(path, mapping)
 
 
@@ -50,7 +50,7 @@ def parse_broker_arg(text: str) -> FileInput:
     name, sep, rest = text.partition("=")
     if not sep or not name or not rest:
         raise MappingError(f"--broker expects NAME=PATH[:MAPPING], got {text!r}")
-    path, mapping = _split_mapping(rest, name)
+    path, mapping = split_mapping(rest, name)
     return FileInput(path, mapping, name)
 
 
