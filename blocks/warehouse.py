@@ -221,6 +221,11 @@ def get_warehouse(ref: str | None = None) -> Warehouse:
     return _DEFAULT[key]
 
 
+def set_default_warehouse(wh: Warehouse, ref: str | None = None) -> None:
+    """Make `wh` what get_warehouse(ref) returns in this process (e.g. a Snowflake one in a test)."""
+    _DEFAULT[f"{ref or ''}@{recon_home()}"] = wh
+
+
 def reset_warehouses() -> None:
     """Close every cached connection (tests, and a CLI run that switches RECON_HOME)."""
     for wh in _DEFAULT.values():

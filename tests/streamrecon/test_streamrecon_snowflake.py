@@ -6,28 +6,11 @@ from __future__ import annotations
 import pytest
 from streamrecon_helpers import open_breaks
 
-import blocks.warehouse as warehouse_module
-from blocks.warehouse import Warehouse, get_warehouse, reset_warehouses
-from recon.paths import recon_home
+from blocks.warehouse import get_warehouse, reset_warehouses, set_default_warehouse
 from tasks.stream import forget_books
 from tasks.stream_consume import consume_stream, land_internal
 
 pytestmark = pytest.mark.slow
-
-
-def snowflake_warehouse(kw: dict) -> Warehouse:
-    from prefect_snowflake import SnowflakeConnector, SnowflakeCredentials
-
-    creds = SnowflakeCredentials(account=kw["account"], user=kw["user"], password=kw["password"])
-    connector = SnowflakeConnector(credentials=creds, database="RECON_STREAMRECON", schema="PUBLIC", warehouse="WH")
-    wh = Warehouse(engine="snowflake", snowflake_connect_kwargs={
-        "host": kw["host"], "port": kw["port"], "protocol": "http", "session_parameters": kw["session_parameters"],
-        "network_timeout": 30}).use_snowflake_connector(connector)  # fmt: skip
-    cur = wh.connection().cursor()
-    for stmt in ("CREATE DATABASE IF NOT EXISTS RECON_STREAMRECON", "USE DATABASE RECON_STREAMRECON",
-                 "CREATE SCHEMA IF NOT EXISTS PUBLIC", "USE SCHEMA PUBLIC"):  # fmt: skip
-        cur.execute(stmt)
-    return wh
 
 
 def replay_one_broker(day) -> tuple[dict, dict]:
@@ -40,9 +23,7 @@ def replay_one_broker(day) -> tuple[dict, dict]:
     return open_breaks(wh), outcomes
 
 
-def test_snowflake_engine_gives_the_duckdb_results(stream_day, tmp_path, monkeypatch):
-    import fakesnow
-
+def test_snowflake_engine_gives_the_duckdb_results(stream_day, tmp_path, monkeypatch, snowflake_warehouse):
     monkeypatch.setenv("RECON_HOME", str(tmp_path / "duckdb"))
     reset_warehouses()
     forget_books()
@@ -51,12 +32,11 @@ def test_snowflake_engine_gives_the_duckdb_results(stream_day, tmp_path, monkeyp
     monkeypatch.setenv("RECON_HOME", str(tmp_path / "snowflake"))
     reset_warehouses()
     forget_books()
-    with fakesnow.server() as kw:
-        # The tasks resolve warehouse_ref=None to this process's default warehouse: make it Snowflake.
-        warehouse_module._DEFAULT[f"@{recon_home()}"] = snowflake_warehouse(kw)
-        try:
-            snow_breaks, snow_outcomes = replay_one_broker(stream_day)
-        finally:
-            reset_warehouses()
+    # The tasks resolve warehouse_ref=None to this process's default warehouse: make it Snowflake.
+    set_default_warehouse(snowflake_warehouse("RECON_STREAMRECON"))
+    try:
+        snow_breaks, snow_outcomes = replay_one_broker(stream_day)
+    finally:
+        reset_warehouses()
     assert duck_outcomes and snow_outcomes == duck_outcomes
     assert duck_breaks and snow_breaks.keys() == duck_breaks.keys()
