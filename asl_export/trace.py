@@ -94,7 +94,7 @@ class Tracer:
         if isinstance(value, Symbol):
             key = symbol_key(value)
             placeholder = re.sub(r"[^A-Za-z0-9_]", "_", key)
-            found.symbols[placeholder] = "$." + key if key not in ("item", "index") else "$." + key
+            found.symbols[placeholder] = "$." + key
             if symbol_node(value):
                 found.deps.add(symbol_node(value))
             out: dict[str, Any] = {"$sym": placeholder}

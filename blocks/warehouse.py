@@ -126,6 +126,11 @@ class Warehouse(Block):
             return connector.get_connection(**self.snowflake_connect_kwargs)
         return connector.get_connection()
 
+    def exclusive(self):
+        """Hold the connection for several statements (a transaction, a pass over shared work
+        tables) so that concurrent tasks on this process's shared connection cannot interleave."""
+        return self._lock
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

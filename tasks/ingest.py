@@ -9,7 +9,6 @@ ended in exactly one of executions / rejects.
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -40,12 +39,6 @@ def ensure_tables(warehouse: Warehouse) -> None:
     warehouse.run_file("01_tables.sql")
 
 
-def _exclusive(warehouse: Warehouse):
-    """Hold the warehouse's lock for a whole transaction so concurrent tasks cannot interleave
-    statements on the shared connection."""
-    return getattr(warehouse, "_lock", None) or nullcontext()
-
-
 def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
     """Replace the `instruments` and `instrument_ids` tables with the master in `path`."""
     path = Path(path)
@@ -69,7 +62,7 @@ def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
         master.to_rows(),
         schema=pa.schema([("id_type", pa.string()), ("id_value", pa.string()), ("instrument_id", pa.string())]),
     )
-    with _exclusive(warehouse):
+    with warehouse.exclusive():
         warehouse.execute("BEGIN TRANSACTION")
         try:
             warehouse.load_arrow("instruments", table, replace=True)
@@ -98,7 +91,7 @@ def ingest_file(
     source = read_source_file(path, spec)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
-    with _exclusive(warehouse):
+    with warehouse.exclusive():
         prepare_raw_table(warehouse, spec, source)
         warehouse.execute("BEGIN TRANSACTION")
         try:
@@ -203,7 +196,7 @@ def ingest_dropcopy(
     executions, rejects, fix_totals = parse_fix_files(keys, broker, master)
     ensure_tables(warehouse)
     out = []
-    with _exclusive(warehouse):
+    with warehouse.exclusive():
         warehouse.execute("BEGIN TRANSACTION")
         try:
             for key in keys:

@@ -95,7 +95,7 @@ def land_dropcopy(file: dict, day: dict, force: bool = False, warehouse_ref: str
         e.file = key
     for r in rejects:
         r.file = key
-    with wh._lock:
+    with wh.exclusive():
         for table in ("executions", "rejects"):
             wh.execute(f"DELETE FROM {table} WHERE file = :file", {"file": key})
         wh.load_arrow("executions", executions_to_arrow(executions))

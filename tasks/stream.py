@@ -238,7 +238,7 @@ def _commit(wh: Warehouse, stream: str, batch_id: str, now: datetime, fresh: lis
             ids["broker"].append(b)
             ids["record_id"].append(rid)
     arrival_of = {record_name(stream, item): _arrival(item.get("arrival"), now) for item, _, _, _ in fresh}
-    with wh._lock:
+    with wh.exclusive():
         base = wh.scalar("SELECT COALESCE(MAX(ord), 0) FROM stream_messages WHERE stream = :s", {"s": stream}) or 0
         wh.execute("DELETE FROM w_stream_ids")
         wh.load_arrow("w_stream_ids", pa.table(ids, schema=pa.schema([("broker", pa.string()), ("record_id", pa.string())])))

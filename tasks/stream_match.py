@@ -187,7 +187,7 @@ def reconcile_stream_keys(
     run_id = f"stream-{batch_id}"
     now = now or utcnow()
     due_before = now - timedelta(seconds=window_seconds)
-    with wh._lock, _transaction(wh):  # the pass work tables are shared: one at a time per warehouse
+    with wh.exclusive(), _transaction(wh):  # the pass work tables are shared: one at a time per warehouse
         keys, dirty_batches, current = keys_to_match(wh, due_before)
         by_date: dict = defaultdict(list)
         for k in keys:

@@ -69,7 +69,7 @@ def record_batch_metrics(
         "lag_max_ms": max(lags) if lags else None, "seconds": round(seconds, 4),
         "records_per_s": round(ingested["records"] / seconds, 1),
     }  # fmt: skip
-    with wh._lock:
+    with wh.exclusive():
         wh.execute("DELETE FROM stream_batches WHERE batch_id = :b", {"b": batch_id})
         binds = ", ".join(f":{c}" for c in METRIC_COLUMNS)
         wh.execute(f"INSERT INTO stream_batches ({', '.join(METRIC_COLUMNS)}) VALUES ({binds})", row)

@@ -10,18 +10,8 @@ from recon.cli.common import console, fail, table
 
 app = typer.Typer(help="FIX drop copy: parse, validate, apply the lifecycle.", no_args_is_help=True)
 
-_METRICS = [
-    "read",
-    "parsed",
-    "rejected",
-    "duplicates",
-    "not_booked",
-    "booked",
-    "corrected",
-    "busted",
-    "voided",
-    "executions",
-]
+# The split of rejects into input and lifecycle is not shown: `rejected` is their sum.
+_HIDDEN_METRICS = ("rejected_input", "rejected_lifecycle")
 _MAX_FILE_COLUMNS = 4  # beyond this, per-file columns would not fit a terminal: show the total only
 
 
@@ -78,10 +68,12 @@ def parse(
 
 def _totals_table(totals: dict[str, dict[str, int]]):
     """Metrics as rows, files (up to a few) and the total as columns: fits an 80-column terminal."""
+    from recon.fix.pipeline import TOTAL_KEYS
+
     names = list(totals) if len(totals) <= _MAX_FILE_COLUMNS else []
     columns = ["metric", *[Path(n).name for n in names], "total"]
     rows = []
-    for m in _METRICS:
+    for m in (k for k in TOTAL_KEYS if k not in _HIDDEN_METRICS):
         row = {"metric": m, "total": sum(t[m] for t in totals.values())}
         row.update({Path(n).name: totals[n][m] for n in names})
         rows.append(row)

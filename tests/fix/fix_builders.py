@@ -55,15 +55,17 @@ def quickfix_message(
     return m.toString().encode()
 
 
-def simplefix_message(msg_type: str, fields: Fields, begin: str = "FIX.4.4") -> bytes:
-    """Fields in the order given (groups flattened by the caller), encoded by simplefix."""
+def simplefix_message(msg_type: str, fields: Fields, begin: str = "FIX.4.4", seq: int | None = None) -> bytes:
+    """Fields in the order given (groups flattened by the caller), encoded by simplefix.
+    MsgSeqNum counts up across calls unless `seq` is given (hypothesis strategies must not depend
+    on that counter: the message length, and so what they draw, would change between replays)."""
     m = simplefix.FixMessage()
     m.append_pair(8, begin)
     m.append_pair(35, msg_type)
     m.append_pair(49, "NBPRIME")
     m.append_pair(56, "FUNDDC")
     _seq[0] += 1
-    m.append_pair(34, _seq[0])
+    m.append_pair(34, _seq[0] if seq is None else seq)
     m.append_pair(52, "20261127-14:30:01.123")
     for tag, value in fields:
         m.append_pair(tag, value)

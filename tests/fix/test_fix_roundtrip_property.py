@@ -144,7 +144,7 @@ def test_trade_capture_sides_round_trip(report_id, sides, qty, px):
 @st.composite
 def mutated_batches(draw):
     """A valid batch (fills, AE with sides, J with allocs) with random byte edits anywhere."""
-    msgs = [simplefix_message("8", draw(fills())[0]) for _ in range(draw(st.integers(1, 3)))]
+    msgs = [simplefix_message("8", draw(fills())[0], seq=i) for i in range(1, draw(st.integers(1, 3)) + 1)]
     msgs.append(
         simplefix_message(
             "AE",
@@ -160,6 +160,7 @@ def mutated_batches(draw):
                 (54, "2"),
                 (1, "B"),
             ],
+            seq=10,
         )
     )
     msgs.append(
@@ -175,6 +176,7 @@ def mutated_batches(draw):
                 (79, "ACC"),
                 (80, "5"),
             ],
+            seq=11,
         )
     )
     buf = bytearray(b"\n".join(msgs) + b"\n")
