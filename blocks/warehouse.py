@@ -15,18 +15,12 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import sqlglot
-import sqlglot.dialects.duckdb
 from prefect.blocks.core import Block
 from pydantic import Field, PrivateAttr
 
 from recon.paths import SQL_DIR, recon_home
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-
-# DuckDB (>= 1.4) reserves AT (time travel) but sqlglot's DuckDB generator does not know it yet, so
-# a Snowflake column named `at` (break_events.at) would not parse: have sqlglot quote it.
-_DuckDBGenerator = sqlglot.dialects.duckdb.DuckDB.Generator
-_DuckDBGenerator.RESERVED_KEYWORDS = set(_DuckDBGenerator.RESERVED_KEYWORDS) | {"at"}
 
 
 def check_identifier(name: str) -> str:

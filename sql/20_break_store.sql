@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS breaks (
 CREATE TABLE IF NOT EXISTS break_events (
     event_id     VARCHAR NOT NULL PRIMARY KEY,  -- hash(break_id, run_id, event): reruns add no copies
     break_id     VARCHAR NOT NULL,
-    at           TIMESTAMP NOT NULL,
+    event_at     TIMESTAMP NOT NULL,
     actor        VARCHAR NOT NULL,              -- 'system' or a user
     event        VARCHAR NOT NULL,              -- opened, seen, changed, closed, reopened, assigned, ...
     from_status  VARCHAR,

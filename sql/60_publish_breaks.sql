@@ -3,7 +3,7 @@
 -- same run adds nothing; a new run of the same day adds one 'seen' per unchanged break, 'changed'
 -- when the same records now differ by other values (e.g. a corrected quantity still off). Priority
 -- alone moves with the clock (cut-off, age): it is updated in place, not an event.
-INSERT INTO break_events (event_id, break_id, at, actor, event, from_status, to_status, reason, run_id, details)
+INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id, details)
 SELECT MD5(e.break_id || '|' || :run_id || '|' || e.event), e.break_id, CAST(:now AS TIMESTAMP), 'system',
        e.event, e.from_status, e.to_status, e.reason, :run_id, NULL
 FROM (

@@ -114,8 +114,8 @@ def get_break(wh: Warehouse, break_id: str) -> dict:
 def history(wh: Warehouse, break_id: str) -> list[dict]:
     brk = get_break(wh, break_id)
     return wh.fetch_rows(
-        "SELECT at, actor, event, from_status, to_status, reason, run_id, details FROM break_events "
-        "WHERE break_id = :b ORDER BY at, event_id",
+        "SELECT event_at, actor, event, from_status, to_status, reason, run_id, details FROM break_events "
+        "WHERE break_id = :b ORDER BY event_at, event_id",
         {"b": brk["break_id"]},
     )
 
@@ -137,10 +137,10 @@ def _event(wh: Warehouse, break_id: str, actor: str, event: str, from_status: st
            reason: str | None, details: dict | None, now: datetime) -> str:  # fmt: skip
     event_id = uuid.uuid4().hex
     # History reads in `at` order: keep a break's events strictly increasing even within one tick.
-    last = wh.scalar("SELECT MAX(at) FROM break_events WHERE break_id = :b", {"b": break_id})
+    last = wh.scalar("SELECT MAX(event_at) FROM break_events WHERE break_id = :b", {"b": break_id})
     now = max(now, last + timedelta(microseconds=1)) if last is not None else now
     wh.execute(
-        "INSERT INTO break_events (event_id, break_id, at, actor, event, from_status, to_status, reason, run_id,"
+        "INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id,"
         " details) VALUES (:id, :b, :at, :actor, :event, :f, :t, :reason, NULL, :details)",
         {"id": event_id, "b": break_id, "at": now, "actor": actor, "event": event, "f": from_status,
          "t": to_status, "reason": reason, "details": json.dumps(details) if details else None},  # fmt: skip

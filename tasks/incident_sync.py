@@ -122,7 +122,7 @@ def _apply(warehouse: Warehouse, brk: dict, incident: dict, now: datetime) -> st
     )
     event_id = _md5(brk["break_id"], details["sys_id"], updated_on, event)
     warehouse.execute(
-        "INSERT INTO break_events (event_id, break_id, at, actor, event, from_status, to_status, reason, run_id,"
+        "INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id,"
         " details) SELECT :event_id, :break_id, :at, :actor, :event, :from_status, :to_status, :reason, NULL,"
         " :details WHERE NOT EXISTS (SELECT 1 FROM break_events WHERE event_id = :event_id)",
         {"event_id": event_id, "break_id": brk["break_id"], "at": at, "actor": actor, "event": event,

@@ -77,10 +77,10 @@ def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str 
     ensure_outbox(warehouse)
     now = now or _utcnow()
     rows = warehouse.fetch_rows(
-        "SELECT e.event AS change_event, e.at AS change_at, b.* FROM break_events e "
+        "SELECT e.event AS change_event, e.event_at AS change_at, b.* FROM break_events e "
         "JOIN breaks b ON b.break_id = e.break_id "
         "WHERE e.run_id = :run_id AND e.event IN ('opened', 'changed', 'reopened', 'closed') "
-        "ORDER BY e.at, e.break_id",
+        "ORDER BY e.event_at, e.break_id",
         {"run_id": run_id},
     )
     chosen: dict[tuple[str, str], dict] = {}

@@ -125,7 +125,7 @@ def show(break_id: str = typer.Argument(..., help="Break id or a unique prefix (
         console.print(table("approval requests", pending, ["approval_id", "action", "resolution_code",
                                                             "requested_by", "status", "decided_by", "reason"]))
     events = history(wh, brk["break_id"])[-10:]
-    console.print(table("last events", events, ["at", "actor", "event", "from_status", "to_status", "reason"]))
+    console.print(table("last events", events, ["event_at", "actor", "event", "from_status", "to_status", "reason"]))
 
 
 @app.command()
@@ -137,7 +137,7 @@ def history(break_id: str = typer.Argument(..., help="Break id or a unique prefi
     wh = _warehouse(warehouse)
     events = _run(lambda: events_of(wh, break_id))
     console.print(table(f"history of {break_id} ({len(events)} events)", events,
-                        ["at", "actor", "event", "from_status", "to_status", "reason", "run_id"]))  # fmt: skip
+                        ["event_at", "actor", "event", "from_status", "to_status", "reason", "run_id"]))  # fmt: skip
 
 
 @app.command()

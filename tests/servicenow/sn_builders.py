@@ -57,7 +57,7 @@ def make_break(i: int, **overrides) -> dict:
 
 def _event(wh: Warehouse, brk_id: str, run_id: str, event: str, from_s, to_s, at: datetime) -> None:
     wh.execute(
-        "INSERT INTO break_events (event_id, break_id, at, actor, event, from_status, to_status, reason, run_id) "
+        "INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id) "
         "VALUES (:id, :b, :at, 'system', :e, :f, :t, NULL, :r)",
         {"id": hashlib.md5(f"{brk_id}|{run_id}|{event}".encode()).hexdigest(), "b": brk_id, "at": at,
          "e": event, "f": from_s, "t": to_s, "r": run_id},

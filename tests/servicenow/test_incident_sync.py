@@ -38,7 +38,7 @@ def _breaks(wh) -> dict[str, dict]:
 
 
 def _events(wh, event: str) -> list[dict]:
-    return wh.fetch_rows("SELECT * FROM break_events WHERE event = :e ORDER BY at, break_id", {"e": event})
+    return wh.fetch_rows("SELECT * FROM break_events WHERE event = :e ORDER BY event_at, break_id", {"e": event})
 
 
 @pytest.fixture
