@@ -9,6 +9,7 @@ ended in exactly one of executions / rejects.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,19 +20,33 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
-from recon.mapping.compile_sql import compile_mapping
+from recon.mapping.compile_sql import compile_mapping, raw_table_name
 from recon.mapping.inputs import plan_inputs
 from recon.mapping.load import (
     SourceFile,
     SourceFileError,
+    check_trailer,
     land_raw,
+    open_source_file,
     prepare_raw_table,
     read_header,
     read_source_file,
 )
+from recon.mapping.native_csv import (
+    CSV_VIEW,
+    NativePlan,
+    NativeUnfit,
+    create_csv_view,
+    drop_csv_view,
+    insertion_order,
+    plan_native,
+    settle_set_aside_rows,
+    take_padded_trailers,
+)
 from recon.mapping.spec import MappingSpec, load_mapping
 from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
 
+log = logging.getLogger(__name__)
 CONTROL_CLASS = "control total"  # reason class of file-level rejects (not counted as rows)
 
 
@@ -86,31 +101,73 @@ def ingest_file(
 
     broker: for broker files the broker's name (default: the mapping's name); for internal files a
     fallback when a row's broker column is empty.
+
+    On the embedded engine DuckDB reads the file itself inside the mapping SQL (native_csv); when
+    its reader cannot vouch for every row's line number the transaction rolls back and the file is
+    read with pyarrow instead. On Snowflake the pyarrow rows are landed in raw_<mapping> first.
     """
     spec = load_mapping(mapping_name_or_path)
-    source = read_source_file(path, spec)
+    source = open_source_file(path, spec)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
     with warehouse.exclusive():
         prepare_raw_table(warehouse, spec, source)
-        warehouse.execute("BEGIN TRANSACTION")
-        try:
-            totals = _ingest_in_transaction(warehouse, spec, source, broker, trade_date, run_id)
-            warehouse.execute("COMMIT")
-        except BaseException:
-            warehouse.execute("ROLLBACK")
-            raise
+        plan = plan_native(source) if warehouse.engine == "duckdb" else None
+        if plan is not None:
+            conn = warehouse.connection()
+            try:
+                create_csv_view(conn, source, spec)  # temp objects: outside the file's transaction
+                return _in_transaction(warehouse, spec, source, broker, trade_date, run_id, plan)
+            except NativeUnfit as exc:
+                log.info("%s; reading it with pyarrow", exc)
+            finally:
+                drop_csv_view(conn)
+        source = read_source_file(path, spec)
+        return _in_transaction(warehouse, spec, source, broker, trade_date, run_id, None)
+
+
+def _in_transaction(warehouse, spec, source, broker, trade_date, run_id, plan: NativePlan | None) -> dict:
+    warehouse.execute("BEGIN TRANSACTION")
+    try:
+        totals = _ingest_rows(warehouse, spec, source, broker, trade_date, run_id, plan)
+        warehouse.execute("COMMIT")
+    except BaseException:
+        warehouse.execute("ROLLBACK")
+        raise
     return totals
 
 
-def _ingest_in_transaction(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
+def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id, plan) -> dict:
     params = {"file": source.file_key, "broker": broker}
-    land_raw(warehouse, spec, source)
-    for table in ("executions", "rejects", "control_totals"):
-        warehouse.execute(f"DELETE FROM {table} WHERE file = :file", params)
-    compiled = compile_mapping(spec, source.header, source.raw_columns)
-    warehouse.execute(compiled.executions_sql, params)
+    raw_table = raw_table_name(spec)
+    for table, column in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"), (raw_table, "_file")):
+        warehouse.execute(f"DELETE FROM {table} WHERE {column} = :file", params)
+    if warehouse.engine != "duckdb":  # Snowflake: land every row, then keep only the rejected ones
+        land_raw(warehouse, spec, source)
+        compiled = compile_mapping(spec, source.header, source.raw_columns)
+        warehouse.execute(compiled.executions_sql, params)
+        warehouse.execute(compiled.prune_raw_sql, params)
+    else:
+        conn = warehouse.connection()
+        relation = CSV_VIEW if plan is not None else "_recon_arrow"
+        if plan is None:
+            conn.register(relation, source.table)
+        try:
+            compiled = compile_mapping(spec, source.header, source.raw_columns, relation)
+            with insertion_order(conn, preserve=False):  # every row carries its line already
+                warehouse.execute(compiled.executions_sql, params)
+            if plan is not None:
+                settle_set_aside_rows(conn, source, spec, plan)
+            warehouse.execute(compiled.keep_rejected_sql, params)
+        finally:
+            if plan is None:
+                conn.unregister(relation)
+    take_padded_trailers(warehouse, source, spec, raw_table)
     warehouse.execute(compiled.rejects_sql, params)
+    empty = warehouse.scalar(
+        "SELECT COUNT(*) FROM rejects WHERE file = :file AND reason = 'empty line: no values'", params
+    )
+    check_trailer(source, spec, int(empty or 0))
     extra = source.malformed + source.file_errors
     if extra:
         warehouse.load_arrow("rejects", rejects_to_arrow(extra))

@@ -5,6 +5,10 @@ CTE chain: ids -> src (trimmed text, t_*) -> parsed (numbers n_*, dates d_*/ts_*
 keyed (side, instrument key) -> resolved (joined to instrument_ids / instruments) -> checked
 (reason). Messages name the file's own column and the offending value, e.g.
 ``bad number: qty='12a'`` or ``filtered: Status=CANCELLED not in [NEW, CORRECTED]``.
+
+The rows come from a relation with the raw columns plus _file and _line: the raw table, or on the
+embedded engine a view over DuckDB's own CSV reader (recon.mapping.native_csv). Every column is
+parsed once per row; the reason is '' for a canonical row.
 """
 
 from __future__ import annotations
@@ -31,15 +35,11 @@ class Stage:
     filters: list[tuple[str, str]] = field(default_factory=list)
     raw_text: str = "''"
     empty_row: str = "FALSE"
+    trailer_row: str = "FALSE"  # a trailer padded to the full width reads as a data row
 
-    @staticmethod
-    def _skip_canonical() -> str:
-        # The rejects pass runs after the executions pass: rows already canonical need no reason.
-        return (
-            "\n      AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.file = r._file AND e.line = r._line)"
-        )
-
-    def cte(self, only_non_canonical: bool = False) -> str:
+    def cte(self, source: str | None = None, with_raw: bool = False) -> str:
+        """source: the relation holding the file's raw rows (default the raw table); with_raw adds
+        _raw, the row's text rebuilt with the delimiter (only the rejects pass needs it)."""
         def cols(items: list[str]) -> str:
             return "".join(f",\n        {c}" for c in items)
 
@@ -56,10 +56,11 @@ class Stage:
     FROM instrument_ids GROUP BY id_type, id_value
 ),
 src AS (
-    SELECT r._file AS _file, r._line AS _line,
+    SELECT r._file AS _file, r._line AS _line,{f"{chr(10)}        {self.raw_text} AS _raw," if with_raw else ""}
+        {self.trailer_row} AS _trailer,
         {self.empty_row} AS _empty{cols(self.src)}
-    FROM {ident(self.raw_table)} r
-    WHERE r._file = :file{self._skip_canonical() if only_non_canonical else ""}
+    FROM {ident(source or self.raw_table)} r
+    WHERE r._file = :file
 ),
 parsed AS (
     SELECT s.*{cols(self.parsed)}
@@ -95,7 +96,8 @@ flagged AS (
 ),
 checked AS (
     SELECT v.*,
-        CASE WHEN v._empty THEN 'empty line: no values'
+        CASE WHEN v._trailer THEN 'control total: trailer row'
+             WHEN v._empty THEN 'empty line: no values'
              WHEN v._is_filtered THEN {messages(self.filters)}
              WHEN v._has_error THEN {messages(self.checks)}
              ELSE '' END AS reason
@@ -114,7 +116,11 @@ def build_stage(spec: MappingSpec, header: list[str], raw_columns: dict[str, str
         st.src.append(f"{expr} AS t_{alias}")
 
     st.raw_text = cat(*_interleave([f"COALESCE({raw(h)}, '')" for h in header], lit(spec.file.delimiter)))
-    st.empty_row = "(" + " AND ".join(f"COALESCE(TRIM({raw(h)}), '') = ''" for h in header) + ")"
+    # Guarded by the first column so that a normal row costs one TRIM, not one per column.
+    blank = [f"COALESCE(TRIM({raw(h)}), '') = ''" for h in header]
+    st.empty_row = f"CASE WHEN {blank[0]} THEN {' AND '.join(blank)} ELSE FALSE END"
+    if spec.file.trailer_prefix:
+        st.trailer_row = f"COALESCE(STARTSWITH({raw(header[0])}, {lit(spec.file.trailer_prefix)}), FALSE)"
 
     for alias in ("record_id", "account", "broker", "order_id", "group_id", "symbol", "multiplier"):
         text(alias, getattr(spec, alias))

@@ -1,9 +1,16 @@
-"""Compile a MappingSpec into two set-based Snowflake-dialect statements over the raw table:
-one INSERTs the canonical rows into `executions`, the other INSERTs every other raw row into
-`rejects` with a precise reason. Both share the same staged CTE, so each raw row of the file
-lands in exactly one of the two (the reason is '' for a canonical row). The rejects statement
-runs second and stages only the rows the first did not make canonical (an anti-join), so the
-expensive parsing runs once per row; ingest_file checks canonical + rejected = rows read.
+"""Compile a MappingSpec into set-based Snowflake-dialect statements over a file's raw rows:
+
+1. executions_sql: parse and check every row once (the staged CTE); INSERT the rows whose reason
+   is '' into `executions`. The rows come from `source`: the raw table, or on the embedded engine
+   a view over DuckDB's CSV reader (recon.mapping.native_csv), so nothing is landed first.
+2. keep_rejected_sql (when `source` is not the raw table): copy the rows that did not become
+   canonical (an anti-join on executions by file + line) into raw_<name>.
+   prune_raw_sql (when the rows were landed in raw_<name>): delete the canonical ones from it.
+   Either way raw_<name> then holds exactly the file's rejected rows, every column as text.
+3. rejects_sql: the same staged CTE over raw_<name> (only the rejected rows: few), INSERTing each
+   with its reason and the row's text.
+Every row of the file therefore lands in exactly one of executions / rejects; ingest_file checks
+canonical + rejected = rows read.
 
 Identifiers come only from validated names (raw columns are `f_<sanitized header>`); every
 value from the YAML (codes, formats, filter values, defaults) is emitted as an escaped literal
@@ -28,17 +35,28 @@ def raw_table_name(spec: MappingSpec) -> str:
 @dataclass(frozen=True, slots=True)
 class CompiledMapping:
     executions_sql: str
+    keep_rejected_sql: str
+    prune_raw_sql: str
     rejects_sql: str
     stage_sql: str  # the shared CTE text (WITH ... checked AS (...)), for inspection and tests
 
 
-def compile_mapping(spec: MappingSpec, header: list[str], raw_columns: dict[str, str]) -> CompiledMapping:
-    """header: the file's columns in order; raw_columns: header name -> raw table column."""
-    stage = build_stage(spec, header, raw_columns, raw_table_name(spec))
-    cte = stage.cte()
+def compile_mapping(
+    spec: MappingSpec, header: list[str], raw_columns: dict[str, str], source: str | None = None
+) -> CompiledMapping:
+    """header: the file's columns in order; raw_columns: header name -> raw column name;
+    source: the relation the executions pass reads (default: raw_<name>)."""
+    raw_table = raw_table_name(spec)
+    stage = build_stage(spec, header, raw_columns, raw_table)
+    cte = stage.cte(source)
     return CompiledMapping(
         executions_sql=_executions_insert(spec, stage, cte),
-        rejects_sql=_rejects_insert(spec, stage, stage.cte(only_non_canonical=True)),
+        keep_rejected_sql=_keep_rejected(raw_table, [raw_columns[h] for h in header], source or raw_table),
+        prune_raw_sql=(
+            f"DELETE FROM {raw_table} AS r USING executions AS e\n"
+            "WHERE r._file = :file AND e.file = :file AND e.line = r._line"
+        ),
+        rejects_sql=_rejects_insert(spec, stage.cte(with_raw=True)),
         stage_sql=cte,
     )
 
@@ -56,14 +74,23 @@ def _executions_insert(spec: MappingSpec, stage: Stage, cte: str) -> str:
     )
 
 
-def _rejects_insert(spec: MappingSpec, stage: Stage, cte: str) -> str:
-    # The raw text is rebuilt only for rejected rows: a join back to the raw row by (file, line).
+def _keep_rejected(raw_table: str, columns: list[str], source: str) -> str:
+    cols = [check_identifier(c) for c in columns]
+    values = ", ".join(f"COALESCE(r.{c}, '')" for c in cols)  # '' as the landed text has it
+    return (
+        f"INSERT INTO {raw_table} (_file, _line, {', '.join(cols)})\n"
+        f"SELECT r._file, r._line, {values}\nFROM {check_identifier(source)} r\n"
+        "WHERE r._file = :file\n"
+        "  AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.file = :file AND e.line = r._line)"
+    )
+
+
+def _rejects_insert(spec: MappingSpec, cte: str) -> str:
     return (
         "INSERT INTO rejects (source, file, line, reason, record_id, raw)\n"
         f"{cte}\n"
-        f"SELECT {lit(spec.source)}, c._file, c._line, c.reason, c.t_record_id, {stage.raw_text}\n"
-        f"FROM checked c\nJOIN {stage.raw_table} r ON r._file = c._file AND r._line = c._line\n"
-        "WHERE c.reason <> ''"
+        f"SELECT {lit(spec.source)}, c._file, c._line, c.reason, c.t_record_id, c._raw\n"
+        "FROM checked c\nWHERE c.reason <> ''"
     )
 
 
@@ -76,6 +103,14 @@ def _canonical_values(spec: MappingSpec, stage: Stage) -> dict[str, str]:
     product = f"{qty} * {price}"
     scaled = decimal_cast(f"{decimal_cast(product, (38, 12))} * {multiplier}", MONEY)
     gross = f"CASE WHEN {multiplier} = 1 THEN {decimal_cast(product, MONEY)} ELSE {scaled} END"
+    if spec.price.scale is None:
+        # Most rows: a whole quantity times a price with at most 6 decimals. Parsed as 64-bit
+        # decimals, their product is exact at money scale, so the 128-bit rounding is skipped;
+        # the guard (equal to the full-width parse) sends every other row down the exact path.
+        whole, px6 = "TRY_TO_NUMBER(c.t_quantity, 18, 0)", "TRY_TO_NUMBER(c.t_price, 18, 6)"
+        fast = decimal_cast(f"ABS({whole}) * {px6}", MONEY)
+        gross = (f"CASE WHEN {multiplier} = 1 AND {whole} = c.n_quantity AND {px6} = c.n_price THEN {fast} "
+                 f"ELSE {gross} END")
     id_types = {"isin": "isin", "cusip": "cusip", "sedol": "sedol"}
     ids = {
         name: f"COALESCE(c.m_{name}, CASE WHEN c.id_type = {lit(t)} THEN c.id_value END)"

@@ -1,9 +1,12 @@
-"""Read a source file with pyarrow (every column as text) and land it in raw_<mapping name>.
+"""Read a source file with pyarrow (every column as text); header checks; the trailer check.
 
-Each data row keeps its file key and 1-based physical row number (`_line`, header = 1; equal to
-the file's line number unless a quoted value spans lines). Rows with the wrong number of fields
-and the trailer row never reach the raw table: the trailer is checked against the record count,
-malformed rows become rejects. Nothing is lost: rows_read = landed + malformed.
+This is the portable reader: on Snowflake its rows are landed in raw_<mapping name> for the
+mapping SQL; on the embedded engine it is the fallback when DuckDB's own CSV reader
+(recon.mapping.native_csv) cannot vouch for every row's line number. Each data row keeps its file
+key and 1-based physical row number (`_line`, header = 1; equal to the file's line number unless
+a quoted value spans lines). Rows with the wrong number of fields and the trailer row are not data
+rows: the trailer is checked against the record count, malformed rows become rejects. Nothing is
+lost: rows_read = data rows + malformed.
 """
 
 from __future__ import annotations
@@ -38,20 +41,24 @@ class TrailerCheck:
 
 @dataclass
 class SourceFile:
-    """A parsed file: data rows as an Arrow table of raw columns, plus what did not parse."""
+    """A file's data rows (an Arrow table of raw columns, or a count when DuckDB reads the file
+    itself), plus what did not parse."""
 
     path: Path
     file_key: str
     header: list[str]
     raw_columns: dict[str, str]  # header -> raw column name
-    table: pa.Table  # raw columns + _file + _line
+    table: pa.Table | None  # raw columns + _file + _line (None: read natively by DuckDB)
     malformed: list[Reject] = field(default_factory=list)
     trailer: TrailerCheck = field(default_factory=lambda: TrailerCheck("none"))
     file_errors: list[Reject] = field(default_factory=list)
+    trailers: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of trailer rows
+    data_rows: int = 0  # rows that are neither malformed nor trailers (when table is None)
 
     @property
     def rows_read(self) -> int:
-        return self.table.num_rows + len(self.malformed)
+        rows = self.table.num_rows if self.table is not None else self.data_rows
+        return rows + len(self.malformed)
 
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -87,17 +94,30 @@ def raw_columns_for(path: Path, header: list[str], spec: MappingSpec) -> dict[st
     return seen
 
 
-def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None = None) -> SourceFile:
+def open_source_file(path: str | Path, spec: MappingSpec, file_key: str | None = None) -> SourceFile:
+    """Header checks only (the file exists, has a header, no duplicate or missing columns)."""
     path = Path(path)
     if not path.is_file():
         raise SourceFileError(f"{path}: no such file")
-    file_key = file_key or str(path.resolve())
-    delim = spec.file.delimiter
-    header = read_header(path, delim)
+    header = read_header(path, spec.file.delimiter)
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise SourceFileError(f"{path}: duplicate column(s) in the header: {', '.join(dupes)}")
     raw_columns = raw_columns_for(path, header, spec)
+    return SourceFile(path, file_key or str(path.resolve()), header, raw_columns, None)
+
+
+def malformed_reject(spec: MappingSpec, source: SourceFile, line: int, text: str) -> Reject:
+    got = len(next(csv.reader([text], delimiter=spec.file.delimiter), []))
+    return Reject(spec.source, source.file_key, line, f"malformed row: expected {len(source.header)} fields, "
+                  f"got {got}", None, text)
+
+
+def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None = None) -> SourceFile:
+    """Every data row into an Arrow table (all text), with line numbers, malformed rows, trailers."""
+    source = open_source_file(path, spec, file_key)
+    path, file_key, header, raw_columns = source.path, source.file_key, source.header, source.raw_columns
+    delim = spec.file.delimiter
 
     invalid: list[tuple[int, str]] = []
 
@@ -119,14 +139,9 @@ def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None =
     table = table.append_column("_file", pa.repeat(pa.scalar(file_key), table.num_rows))
     table = table.append_column("_line", pa.array(lines, pa.int64()))
 
-    source = SourceFile(path, file_key, header, raw_columns, table)
-    trailer_rows = _split_trailer(source, invalid, spec)
-    source.malformed = [
-        Reject(spec.source, file_key, n, f"malformed row: expected {len(header)} fields, got "
-               f"{len(next(csv.reader([t], delimiter=delim), []))}", None, t)
-        for n, t in invalid
-    ]
-    _check_trailer(source, trailer_rows, spec)
+    source.table = table
+    source.trailers = _split_trailer(source, invalid, spec)
+    source.malformed = [malformed_reject(spec, source, n, t) for n, t in invalid]
     return source
 
 
@@ -159,11 +174,13 @@ def _split_trailer(source: SourceFile, invalid: list[tuple[int, str]], spec: Map
     return sorted(trailers)
 
 
-def _check_trailer(source: SourceFile, trailers: list[tuple[int, str]], spec: MappingSpec) -> None:
+def check_trailer(source: SourceFile, spec: MappingSpec, empty_rows: int) -> None:
+    """The last trailer row's count against the records (rows read, blank rows not counted)."""
     prefix = spec.file.trailer_prefix
     if not prefix:
         return
-    records = source.rows_read - _empty_rows(source.table)
+    trailers = source.trailers
+    records = source.rows_read - empty_rows
 
     def error(line: int, reason: str, text: str | None) -> None:
         source.file_errors.append(Reject(spec.source, source.file_key, line, f"control total: {reason}", None, text))
@@ -189,23 +206,11 @@ def _check_trailer(source: SourceFile, trailers: list[tuple[int, str]], spec: Ma
         source.trailer = TrailerCheck("ok", count, line, text)
 
 
-def _empty_rows(table: pa.Table) -> int:
-    """Blank lines (every field empty) are not records for the trailer count."""
-    cols = [c for c in table.column_names if not c.startswith("_")]
-    if not cols or table.num_rows == 0:
-        return 0
-    blank = None
-    for c in cols:
-        e = pc.equal(pc.utf8_trim_whitespace(table.column(c)), "")
-        blank = e if blank is None else pc.and_(blank, e)
-    return int(pc.sum(blank).as_py() or 0)
-
-
 def prepare_raw_table(warehouse, spec: MappingSpec, source: SourceFile) -> str:
     """Create raw_<name>, or add the columns this file brings. DDL runs outside the file's
     transaction: Snowflake commits implicitly on DDL, which would break the transaction."""
     table = raw_table_name(spec)
-    cols = [c for c in source.table.column_names if not c.startswith("_")]
+    cols = list(source.raw_columns.values())
     existing = _existing_columns(warehouse, table)
     if existing is None:
         defs = ", ".join(f"{check_identifier(c)} VARCHAR" for c in cols)

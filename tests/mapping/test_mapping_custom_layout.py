@@ -99,7 +99,8 @@ def test_duplicate_header_and_empty_file_are_errors(wh, write):
 
 def test_reingesting_a_file_replaces_its_rows(wh, write, acme):
     row = "A-{n};FUND-1;AAPL;XNAS;O'B;3;10;;EQ;;;;;27-Nov-2026;OK"
-    path = write("acme_again.txt", ACME_HEADER + "\n".join(row.format(n=n) for n in range(5)) + "\nbad\n")
+    rejected = "A-R;FUND-1;AAPL;XNAS;O'X;3;10;;EQ;;;;;27-Nov-2026;OK"  # unknown side: kept in raw_acme
+    path = write("acme_again.txt", ACME_HEADER + "\n".join(row.format(n=n) for n in range(5)) + f"\n{rejected}\nbad\n")
     first = ingest_file(wh, path, acme)
     again = ingest_file(wh, path, acme)
     assert first == again
@@ -111,20 +112,24 @@ def test_reingesting_a_file_replaces_its_rows(wh, write, acme):
             for t, c in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"), ("raw_acme", "_file"))
         ]
 
-    assert counts() == [5, 1, 1, 5]
+    # raw_acme keeps the file's rejected data rows (the malformed one is a reject with its text)
+    assert counts() == [5, 2, 1, 1]
+    assert wh.scalar("SELECT f_dir FROM raw_acme WHERE _file = :f AND _line = 7", key) == "O'X"
     path.write_text(ACME_HEADER + row.format(n=9) + "\n")
     third = ingest_file(wh, path, acme)
     assert (third["rows_read"], third["canonical"], third["rejected"]) == (1, 1, 0)
-    assert counts() == [1, 0, 1, 1]
+    assert counts() == [1, 0, 1, 0]
     assert wh.scalar("SELECT record_id FROM executions WHERE file = :f", key) == "A-9"
 
 
 def test_files_of_one_layout_may_differ_in_extra_columns(wh, write, acme):
     first = write("acme_1.txt", ACME_HEADER + "A-1;F;AAPL;XNAS;O'B;1;10;;EQ;;;;;27-Nov-2026;OK\n")
-    second = write("acme_2.txt", "Extra;" + ACME_HEADER + "x;B-1;F;AAPL;XNAS;O'S;1;10;;EQ;;;;;27-Nov-2026;OK\n")
+    second = write("acme_2.txt", "Extra;" + ACME_HEADER + "x;B-1;F;AAPL;XNAS;O'S;1;10;;EQ;;;;;27-Nov-2026;OK\n"
+                   "y;B-2;F;AAPL;XNAS;O'S;1;10;;EQ;;;;;27-Nov-2026;X'Y\n")
     assert ingest_file(wh, first, acme)["canonical"] == 1
     assert ingest_file(wh, second, acme)["canonical"] == 1
-    assert wh.scalar("SELECT COUNT(*) FROM raw_acme WHERE f_extra = 'x'") == 1
+    # the rejected (filtered) row is kept in raw_acme with the extra column too
+    assert wh.fetch_rows("SELECT f_extra, f_trade_id FROM raw_acme") == [{"f_extra": "y", "f_trade_id": "B-2"}]
     assert wh.scalar("SELECT COUNT(*) FROM executions WHERE broker = 'acme'") == 2
 
 
