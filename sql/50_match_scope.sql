@@ -1,39 +1,47 @@
--- Pass 0: the day's candidates for one reconciliation (internal vs :right_source), in scope.
+-- Pass 0: the day's candidates for one reconciliation (internal vs :right_source).
 -- Every candidate gets a uid and ends in exactly one link (a match or a break) by the last pass.
--- Scope tables w_scope_brokers / w_scope_accounts are empty when the whole day is in scope.
+-- A run scoped to some brokers or accounts then narrows them (48_scope_narrow.sql): an IN-list
+-- test here would cost every whole-day run a second pass over the day.
+-- Internal rows are written first and the other side after, so a scan of one side reads only that
+-- side's row groups. uid: a run-local integer (ids that leave the run are built from record ids).
 CREATE OR REPLACE TABLE w_candidates AS
 SELECT
-    -- a run-local id: cheap to make (no hashing of 2M rows), unique within the run; match and break
-    -- ids are built from record ids, never from uids
-    CAST(ROW_NUMBER() OVER () AS VARCHAR) AS uid,
-    CASE WHEN e.source = 'internal' THEN 'L' ELSE 'R' END AS side_of,
+    ROW_NUMBER() OVER (ORDER BY NULL) AS uid,
+    'L' AS side_of,
     e.source, e.record_id, e.broker, e.account, e.instrument_id, e.asset_class, e.side,
     e.trade_date, e.settle_date, e.transact_time, e.quantity, e.price, e.multiplier,
-    e.currency, e.order_id, e.group_id, e.record_kind, e.file, e.line,
+    e.currency, e.order_id, e.group_id, e.file, e.line,
     -- NULL when the source reports neither (a drop copy rarely carries commission)
     CASE WHEN e.commission IS NULL AND e.fees IS NULL THEN NULL
-         ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END AS charges,
-    e.quantity * e.price AS qp,
-    COALESCE(t.price_abs, 0) AS price_abs,
-    COALESCE(t.price_bps, 0) AS price_bps,
-    COALESCE(t.qty_tol, 0) AS qty_tol,
-    COALESCE(t.commission_abs, 0) AS commission_abs,
-    COALESCE(t.settle_days, 0) AS settle_days
+         ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END AS charges
 FROM executions e
-LEFT JOIN w_tolerances t ON t.asset_class = e.asset_class
 WHERE e.trade_date = :trade_date
-  AND e.source IN ('internal', :right_source)
-  AND (NOT EXISTS (SELECT 1 FROM w_scope_brokers) OR e.broker IN (SELECT broker FROM w_scope_brokers))
-  AND (NOT EXISTS (SELECT 1 FROM w_scope_accounts) OR e.account IN (SELECT account FROM w_scope_accounts));
+  AND e.source = 'internal';
 
--- Links: (link_id, pass, uid). A 1:1 pair is two rows; an N:M group is N+M rows.
+INSERT INTO w_candidates
+SELECT
+    (SELECT COUNT(*) FROM w_candidates) + ROW_NUMBER() OVER (ORDER BY NULL),
+    'R',
+    e.source, e.record_id, e.broker, e.account, e.instrument_id, e.asset_class, e.side,
+    e.trade_date, e.settle_date, e.transact_time, e.quantity, e.price, e.multiplier,
+    e.currency, e.order_id, e.group_id, e.file, e.line,
+    CASE WHEN e.commission IS NULL AND e.fees IS NULL THEN NULL
+         ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END
+FROM executions e
+WHERE e.trade_date = :trade_date
+  AND e.source = :right_source;
+
+-- Links: (link_id, pass, uid). A 1:1 pair is two rows; an N:M group is N+M rows. A link's id is
+-- the uid of one of its records, so it is unique without hashing anything.
 CREATE OR REPLACE TABLE w_links (
-    link_id VARCHAR NOT NULL,
+    link_id BIGINT NOT NULL,
     pass    VARCHAR NOT NULL,
-    uid     VARCHAR NOT NULL
+    uid     BIGINT NOT NULL
 );
-
--- What is still unlinked; each pass reads only this.
-CREATE OR REPLACE VIEW w_open AS
-SELECT c.* FROM w_candidates c
-WHERE NOT EXISTS (SELECT 1 FROM w_links k WHERE k.uid = c.uid);
+-- The 1:1 links again as one row each (classification reads both records of a pair by uid).
+CREATE OR REPLACE TABLE w_pairs (
+    link_id BIGINT NOT NULL,
+    pass    VARCHAR NOT NULL,
+    luid    BIGINT NOT NULL,
+    ruid    BIGINT NOT NULL
+);

@@ -53,14 +53,16 @@ WITH c AS (
 SELECT * FROM ranked WHERE rg = 1 AND rs = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT 'aggregate:' || st.suid, 'aggregate', st.suid FROM w_step st
+SELECT st.suid, 'aggregate', st.suid FROM w_step st
 UNION ALL
-SELECT 'aggregate:' || st.suid, 'aggregate', o.uid
+SELECT st.suid, 'aggregate', o.uid
 FROM w_step st
 JOIN w_open o
   ON o.side_of = st.side_of AND o.broker = st.broker AND o.account = st.account
  AND o.instrument_id = st.instrument_id AND o.side = st.side AND o.trade_date = st.trade_date
  AND COALESCE(o.order_id, o.group_id) = st.grp;
+
+DELETE FROM w_open WHERE uid IN (SELECT uid FROM w_links WHERE pass = 'aggregate');
 
 -- Step b: one internal record against a group of broker rows (split allocations).
 CREATE OR REPLACE TABLE w_groups AS
@@ -107,11 +109,13 @@ WITH c AS (
 SELECT * FROM ranked WHERE rg = 1 AND rs = 1;
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT 'aggregate:' || st.suid, 'aggregate', st.suid FROM w_step st
+SELECT st.suid, 'aggregate', st.suid FROM w_step st
 UNION ALL
-SELECT 'aggregate:' || st.suid, 'aggregate', o.uid
+SELECT st.suid, 'aggregate', o.uid
 FROM w_step st
 JOIN w_open o
   ON o.side_of = 'R' AND o.broker = st.broker AND o.account = st.account
  AND o.instrument_id = st.instrument_id AND o.side = st.side AND o.trade_date = st.trade_date
  AND COALESCE(o.group_id, o.order_id) = st.grp;
+
+DELETE FROM w_open WHERE uid IN (SELECT uid FROM w_links WHERE pass = 'aggregate');

@@ -5,11 +5,13 @@
 CREATE OR REPLACE TABLE w_step AS
 SELECT DISTINCT o.uid
 FROM w_open o
-JOIN w_links k ON k.pass IN ('exact', 'tolerance', 'aggregate', 'many_to_many')
 JOIN w_candidates m
-  ON m.uid = k.uid AND m.side_of = o.side_of AND m.broker = o.broker AND m.account = o.account
+  ON m.side_of = o.side_of AND m.broker = o.broker AND m.account = o.account
  AND m.instrument_id = o.instrument_id AND m.side = o.side AND m.trade_date = o.trade_date
- AND m.quantity = o.quantity AND m.price = o.price;
+ AND m.quantity = o.quantity AND m.price = o.price
+-- matched already: only the matching passes have run, so linked means matched
+WHERE m.uid NOT IN (SELECT uid FROM w_open);
 
 INSERT INTO w_links (link_id, pass, uid)
-SELECT 'DUPLICATE:' || uid, 'DUPLICATE', uid FROM w_step;
+SELECT uid, 'DUPLICATE', uid FROM w_step;
+DELETE FROM w_open WHERE uid IN (SELECT uid FROM w_step);

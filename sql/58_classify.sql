@@ -1,76 +1,106 @@
 -- Pass 8: classify every link. Pairings from the matching passes are matches unless the sides
 -- disagree on settlement date or on commission + fees (then that break type); the break passes'
 -- links are breaks of their pass's type. Every candidate is in exactly one link.
-CREATE OR REPLACE TABLE w_link_summary AS
-WITH agg AS (
-SELECT k.link_id, k.pass,
-       MIN(CASE WHEN c.side_of = 'L' THEN c.record_id END) AS l_first_id,
-       MIN(CASE WHEN c.side_of = 'R' THEN c.record_id END) AS r_first_id,
-       COUNT(CASE WHEN c.side_of = 'L' THEN 1 END) AS nl,
-       COUNT(CASE WHEN c.side_of = 'R' THEN 1 END) AS nr,
-       MIN(c.broker) AS broker,
-       MIN(CASE WHEN c.side_of = 'L' THEN c.account END) AS l_account,
-       MIN(CASE WHEN c.side_of = 'R' THEN c.account END) AS r_account,
-       MIN(c.instrument_id) AS instrument_id,
-       MIN(c.asset_class) AS asset_class,
-       MIN(CASE WHEN c.side_of = 'L' THEN c.side END) AS l_side,
-       MIN(CASE WHEN c.side_of = 'R' THEN c.side END) AS r_side,
-       MIN(c.trade_date) AS trade_date,
-       MIN(c.currency) AS currency,
-       MAX(c.multiplier) AS multiplier,
-       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.quantity END) AS NUMBER(38, 8)) AS l_qty,
-       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.quantity END) AS NUMBER(38, 8)) AS r_qty,
-       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.qp END) AS NUMBER(38, 18)) AS l_qp,
-       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.qp END) AS NUMBER(38, 18)) AS r_qp,
-       MIN(CASE WHEN c.side_of = 'L' THEN c.price END) AS l_price_min,
-       MIN(CASE WHEN c.side_of = 'R' THEN c.price END) AS r_price_min,
-       CAST(SUM(CASE WHEN c.side_of = 'L' THEN c.charges END) AS NUMBER(38, 6)) AS l_charges,
-       CAST(SUM(CASE WHEN c.side_of = 'R' THEN c.charges END) AS NUMBER(38, 6)) AS r_charges,
-       MIN(CASE WHEN c.side_of = 'L' THEN c.settle_date END) AS l_settle_min,
-       MAX(CASE WHEN c.side_of = 'L' THEN c.settle_date END) AS l_settle_max,
-       MIN(CASE WHEN c.side_of = 'R' THEN c.settle_date END) AS r_settle_min,
-       MAX(CASE WHEN c.side_of = 'R' THEN c.settle_date END) AS r_settle_max,
-       MAX(c.commission_abs) AS commission_abs,
-       MAX(c.settle_days) AS settle_days
+-- Groups (aggregate, N:M; both sides always present) are summed per side first: aggregating
+-- per (link, side) is several times cheaper than one row per link with a CASE per side.
+CREATE OR REPLACE TABLE w_group_sides AS
+SELECT k.link_id, k.pass, c.side_of,
+       COUNT(*) AS n,
+       MIN(c.broker) AS broker, MIN(c.account) AS account, MIN(c.instrument_id) AS instrument_id,
+       MIN(c.asset_class) AS asset_class, MIN(c.side) AS side, MIN(c.trade_date) AS trade_date,
+       MIN(c.currency) AS currency, MAX(c.multiplier) AS multiplier,
+       CAST(SUM(c.quantity) AS NUMBER(38, 8)) AS q,
+       CAST(SUM(c.quantity * c.price) AS NUMBER(38, 18)) AS qp,
+       MIN(c.price) AS price_min,
+       CAST(SUM(c.charges) AS NUMBER(38, 6)) AS charges,
+       MIN(c.settle_date) AS settle_min, MAX(c.settle_date) AS settle_max,
+       LISTAGG(c.record_id, ';') WITHIN GROUP (ORDER BY c.record_id) AS ids
 FROM w_links k
 JOIN w_candidates c ON c.uid = k.uid
-GROUP BY k.link_id, k.pass
-), lists AS (
-    -- id lists only where a side has several records (aggregates, N:M): LISTAGG is the costly part
-    SELECT k.link_id,
-           LISTAGG(CASE WHEN c.side_of = 'L' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id) AS l_ids,
-           LISTAGG(CASE WHEN c.side_of = 'R' THEN c.record_id END, ';') WITHIN GROUP (ORDER BY c.record_id) AS r_ids
-    FROM w_links k
-    JOIN w_candidates c ON c.uid = k.uid
-    WHERE k.link_id IN (SELECT link_id FROM agg WHERE nl > 1 OR nr > 1)
-    GROUP BY k.link_id
-)
-SELECT a.*,
-       CASE WHEN a.nl > 1 THEN l.l_ids ELSE COALESCE(a.l_first_id, '') END AS internal_ids,
-       CASE WHEN a.nr > 1 THEN l.r_ids ELSE COALESCE(a.r_first_id, '') END AS broker_ids
-FROM agg a
-LEFT JOIN lists l ON l.link_id = a.link_id;
+WHERE k.pass IN ('aggregate', 'many_to_many')
+GROUP BY k.link_id, k.pass, c.side_of;
 
+-- One row per link, in three shapes: 1:1 pairs (most of a day) read their two records by uid,
+-- one-sided breaks their one record, and only groups (aggregate, N:M) are summed (above).
+-- LEAST/GREATEST are wrapped in COALESCE: Snowflake's return NULL when an argument is NULL.
 CREATE OR REPLACE TABLE w_results AS
-SELECT s.*,
+WITH s AS (
+SELECT p.link_id, p.pass,
+       1 AS nl, 1 AS nr,
+       l.broker,
+       l.account AS l_account, r.account AS r_account,
+       l.instrument_id,
+       COALESCE(LEAST(l.asset_class, r.asset_class), l.asset_class, r.asset_class) AS asset_class,
+       l.side AS l_side, r.side AS r_side,
+       l.trade_date,
+       COALESCE(LEAST(l.currency, r.currency), l.currency, r.currency) AS currency,
+       COALESCE(GREATEST(l.multiplier, r.multiplier), l.multiplier, r.multiplier) AS multiplier,
+       l.quantity AS l_qty, r.quantity AS r_qty,
+       CAST(l.quantity * l.price AS NUMBER(38, 18)) AS l_qp, CAST(r.quantity * r.price AS NUMBER(38, 18)) AS r_qp,
+       l.price AS l_price_min, r.price AS r_price_min,
+       l.charges AS l_charges, r.charges AS r_charges,
+       l.settle_date AS l_settle_min, l.settle_date AS l_settle_max,
+       r.settle_date AS r_settle_min, r.settle_date AS r_settle_max,
+       l.record_id AS internal_ids, r.record_id AS broker_ids
+FROM w_pairs p
+JOIN w_candidates l ON l.uid = p.luid
+JOIN w_candidates r ON r.uid = p.ruid
+UNION ALL
+SELECT k.link_id, k.pass,
+       CASE WHEN c.side_of = 'L' THEN 1 ELSE 0 END, CASE WHEN c.side_of = 'R' THEN 1 ELSE 0 END,
+       c.broker,
+       CASE WHEN c.side_of = 'L' THEN c.account END, CASE WHEN c.side_of = 'R' THEN c.account END,
+       c.instrument_id, c.asset_class,
+       CASE WHEN c.side_of = 'L' THEN c.side END, CASE WHEN c.side_of = 'R' THEN c.side END,
+       c.trade_date, c.currency, c.multiplier,
+       CASE WHEN c.side_of = 'L' THEN c.quantity END, CASE WHEN c.side_of = 'R' THEN c.quantity END,
+       CAST(CASE WHEN c.side_of = 'L' THEN c.quantity * c.price END AS NUMBER(38, 18)),
+       CAST(CASE WHEN c.side_of = 'R' THEN c.quantity * c.price END AS NUMBER(38, 18)),
+       CASE WHEN c.side_of = 'L' THEN c.price END, CASE WHEN c.side_of = 'R' THEN c.price END,
+       CASE WHEN c.side_of = 'L' THEN c.charges END, CASE WHEN c.side_of = 'R' THEN c.charges END,
+       CASE WHEN c.side_of = 'L' THEN c.settle_date END, CASE WHEN c.side_of = 'L' THEN c.settle_date END,
+       CASE WHEN c.side_of = 'R' THEN c.settle_date END, CASE WHEN c.side_of = 'R' THEN c.settle_date END,
+       CASE WHEN c.side_of = 'L' THEN c.record_id ELSE '' END, CASE WHEN c.side_of = 'R' THEN c.record_id ELSE '' END
+FROM w_links k
+JOIN w_candidates c ON c.uid = k.uid
+WHERE k.pass IN ('DUPLICATE', 'MISSING_AT_BROKER', 'MISSING_INTERNALLY')
+UNION ALL
+SELECT l.link_id, l.pass,
+       l.n, r.n,
+       COALESCE(LEAST(l.broker, r.broker), l.broker, r.broker),
+       l.account, r.account,
+       COALESCE(LEAST(l.instrument_id, r.instrument_id), l.instrument_id, r.instrument_id),
+       COALESCE(LEAST(l.asset_class, r.asset_class), l.asset_class, r.asset_class),
+       l.side, r.side,
+       COALESCE(LEAST(l.trade_date, r.trade_date), l.trade_date, r.trade_date),
+       COALESCE(LEAST(l.currency, r.currency), l.currency, r.currency),
+       COALESCE(GREATEST(l.multiplier, r.multiplier), l.multiplier, r.multiplier),
+       l.q, r.q, l.qp, r.qp, l.price_min, r.price_min, l.charges, r.charges,
+       l.settle_min, l.settle_max, r.settle_min, r.settle_max,
+       l.ids, r.ids
+FROM w_group_sides l
+JOIN w_group_sides r ON r.link_id = l.link_id AND l.side_of = 'L' AND r.side_of = 'R'
+)
+SELECT s.*, COALESCE(t.commission_abs, 0) AS commission_abs, COALESCE(t.settle_days, 0) AS settle_days,
        CASE
            WHEN s.pass NOT IN ('exact', 'tolerance', 'aggregate', 'many_to_many') THEN s.pass
            WHEN s.l_settle_min IS NOT NULL AND s.r_settle_min IS NOT NULL
-                AND (ABS(DATEDIFF(day, s.l_settle_min, s.r_settle_min)) > s.settle_days
-                     OR ABS(DATEDIFF(day, s.l_settle_max, s.r_settle_max)) > s.settle_days)
+                AND (ABS(DATEDIFF(day, s.l_settle_min, s.r_settle_min)) > COALESCE(t.settle_days, 0)
+                     OR ABS(DATEDIFF(day, s.l_settle_max, s.r_settle_max)) > COALESCE(t.settle_days, 0))
                THEN 'SETTLEMENT_DATE_MISMATCH'
            WHEN s.l_charges IS NOT NULL AND s.r_charges IS NOT NULL
-                AND ABS(s.l_charges - s.r_charges) > s.commission_abs * GREATEST(s.nl, s.nr)
+                AND ABS(s.l_charges - s.r_charges) > COALESCE(t.commission_abs, 0) * GREATEST(s.nl, s.nr)
                THEN 'COMMISSION_MISMATCH'
        END AS break_type,
        -- A side's price: the record's own for one record, the VWAP (display only) for several.
        CASE WHEN s.nl = 1 THEN s.l_price_min WHEN s.nl > 1 THEN CAST(s.l_qp / s.l_qty AS NUMBER(38, 10)) END AS l_price,
        CASE WHEN s.nr = 1 THEN s.r_price_min WHEN s.nr > 1 THEN CAST(s.r_qp / s.r_qty AS NUMBER(38, 10)) END AS r_price
-FROM w_link_summary s;
+FROM s
+LEFT JOIN w_tolerances t ON t.asset_class = s.asset_class;
 
 -- Scores from the anomaly step (tasks/anomaly); empty when no model scored this run.
 CREATE OR REPLACE TABLE w_scores (
-    link_id             VARCHAR NOT NULL,
+    link_id             BIGINT NOT NULL,
     anomaly_score       DOUBLE,
     anomaly_explanation VARCHAR,
     is_anomaly          BOOLEAN

@@ -73,11 +73,11 @@ GROUP BY med.account, med.asset_class, med.m;
 -- direction (buy / buy_to_cover against sell / sell_short). Orders, not fills: the partial fills
 -- of a block are round lots and would meet an opposite round lot by chance all day.
 CREATE OR REPLACE TABLE w_feat_orders AS
-SELECT side_of, account, instrument_id, COALESCE(order_id, uid) AS order_key,
+SELECT side_of, account, instrument_id, COALESCE(order_id, CAST(uid AS VARCHAR)) AS order_key,
        MAX(CASE WHEN side IN ('buy', 'buy_to_cover') THEN 1 ELSE 0 END) AS is_buy,
        CAST(SUM(quantity) AS NUMBER(38, 8)) AS quantity, MIN(transact_time) AS first_time
 FROM w_candidates
-GROUP BY side_of, account, instrument_id, COALESCE(order_id, uid);
+GROUP BY side_of, account, instrument_id, COALESCE(order_id, CAST(uid AS VARCHAR));
 
 CREATE OR REPLACE TABLE w_feat_offset AS
 SELECT a.side_of, a.order_key, MIN(ABS(DATEDIFF(second, a.first_time, b.first_time))) AS seconds
@@ -112,7 +112,7 @@ SELECT c.uid, c.side_of,
        LEAST(COALESCE(o.seconds / 60.0, 390.0), 390.0) AS offsetting_trade_minutes,
        ABS(LN(GREATEST(CAST(ABS(c.quantity * c.price * COALESCE(c.multiplier, 1)) AS DOUBLE), 1.0))
            - nt.median_log_notional) / NULLIF(1.4826 * nt.mad_log_notional, 0) AS notional_z,
-       COUNT(*) OVER (PARTITION BY c.side_of, c.broker, COALESCE(c.order_id, c.uid)) AS fill_count,
+       COUNT(*) OVER (PARTITION BY c.side_of, c.broker, COALESCE(c.order_id, CAST(c.uid AS VARCHAR))) AS fill_count,
        DATEDIFF(day, c.trade_date, c.settle_date) AS settle_lag
 FROM w_candidates c
 LEFT JOIN executions e
@@ -126,7 +126,7 @@ LEFT JOIN w_feat_mix mb ON mb.account = c.account AND mb.asset_class = c.asset_c
 LEFT JOIN w_feat_dup d
   ON d.account = c.account AND d.instrument_id = c.instrument_id AND d.side = c.side
  AND d.quantity = c.quantity AND d.price = c.price
-LEFT JOIN w_feat_offset o ON o.side_of = c.side_of AND o.order_key = COALESCE(c.order_id, c.uid)
+LEFT JOIN w_feat_offset o ON o.side_of = c.side_of AND o.order_key = COALESCE(c.order_id, CAST(c.uid AS VARCHAR))
 LEFT JOIN w_feat_notional nt ON nt.account = c.account AND nt.asset_class = c.asset_class;
 
 -- Settlement lag against the instrument's usual lag on the day (a forward settles on its value date).

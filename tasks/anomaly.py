@@ -100,9 +100,9 @@ def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel 
     return summary
 
 
-def _write_scores(wh: Warehouse, link_ids: list[str], score: list, explanation: list[str], flag: list) -> None:
+def _write_scores(wh: Warehouse, link_ids: list[int], score: list, explanation: list[str], flag: list) -> None:
     wh.load_arrow("w_scores", pa.table({
-        "link_id": pa.array(link_ids, pa.string()),
+        "link_id": pa.array(link_ids, pa.int64()),
         "anomaly_score": pa.array(score, pa.float64()),
         "anomaly_explanation": pa.array([e or None for e in explanation], pa.string()),
         "is_anomaly": pa.array(flag, pa.bool_()),

@@ -52,7 +52,7 @@ def day_features(wh: Warehouse, trade_date: date, truth: str | None = None,
     frame = compute_features(wh, trade_date, history_days)
     labels = None
     if truth:
-        rows = {r["link_id"]: r for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_link_summary")}
+        rows = {r["link_id"]: r for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
         labels = link_labels(truth_anomalies(truth), [rows[k]["internal_ids"] for k in frame.link_ids],
                              [rows[k]["broker_ids"] for k in frame.link_ids])
     return frame, labels

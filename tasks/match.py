@@ -27,9 +27,10 @@ PASSES = [
     "56_break_mismatch.sql",
     "57_break_missing.sql",
 ]
-# Passes that pair by mutual best choice link a share of the candidates per round: repeat them.
-REPEATED_PASSES = {"52_match_tolerance.sql", "56_break_mismatch.sql"}
-MAX_ROUNDS = 4
+# 1:1 passes that build candidate pairs (w_cands) and link them by rounds of mutual best choice:
+# a round links a share of the candidates, so it repeats until it links nothing.
+PAIRING_PASSES = {"52_match_tolerance.sql", "56_break_mismatch.sql"}
+MAX_ROUNDS = 10
 NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")
 
@@ -52,11 +53,7 @@ def match_day(
     rules: dict | None = None,
 ) -> dict:
     """Run every pass for one day and one pair (internal vs `recon`); -> counts per pass."""
-    if recon not in RECONS:
-        raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
-    prepare_scope(wh, brokers, accounts, rules)
-    params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
-    wh.execute(_sql("50_match_scope.sql"), params)
+    params = select_candidates(wh, trade_date, recon, brokers, accounts, rules)
     if recon != "broker" and not wh.scalar("SELECT COUNT(*) FROM w_candidates WHERE side_of = 'R'"):
         # No drop copy at all for the day: nothing to reconcile against, not a day of breaks.
         return {"recon": recon, "skipped": True, "reason": f"no {recon} records for {trade_date}"}
@@ -64,28 +61,56 @@ def match_day(
     return {"recon": recon, **match_summary(wh)}
 
 
+def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None, accounts=None, rules=None) -> dict:
+    """The day's records of the pair, in scope, into w_candidates; -> the binds the passes use."""
+    if recon not in RECONS:
+        raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
+    prepare_scope(wh, brokers, accounts, rules)
+    params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
+    wh.execute(_sql("50_match_scope.sql"), params)
+    if brokers or accounts:
+        wh.execute(_sql("48_scope_narrow.sql"))
+    return params
+
+
 def run_passes(wh: Warehouse, params: dict) -> None:
     """Every pass over the candidates already in w_candidates, then classification and outputs."""
+    link_records(wh, params)
+    classify_links(wh, params)
+
+
+def link_records(wh: Warehouse, params: dict) -> None:
+    """The matching passes: every candidate ends in exactly one link (w_links)."""
     for name in PASSES:
-        for _ in range(MAX_ROUNDS if name in REPEATED_PASSES else 1):
-            wh.execute(_sql(name), params)
-            if name not in REPEATED_PASSES or not wh.scalar("SELECT COUNT(*) FROM w_step"):
-                break  # mutual-best pairing: repeated until a round links nothing
+        wh.execute(_sql(name), params)
+        if name in PAIRING_PASSES:
+            for _ in range(MAX_ROUNDS):
+                wh.execute(_sql("46_pair_round.sql"))
+                if not wh.scalar("SELECT COUNT(*) FROM w_step"):
+                    break
+                wh.execute(_sql("47_link_pairs.sql"))
+                if not wh.scalar("SELECT COUNT(*) FROM w_cands"):
+                    break
+
+
+def classify_links(wh: Warehouse, params: dict) -> None:
+    """Each link -> a match or a typed break (w_results), then the outputs (w_matches, w_breaks)."""
     wh.execute(_sql("58_classify.sql"), params)
+    linked, candidates = wh.fetch_rows(
+        "SELECT (SELECT SUM(nl + nr) FROM w_results) AS linked, (SELECT COUNT(*) FROM w_candidates) AS candidates"
+    )[0].values()
+    if (linked or 0) != candidates:
+        raise RuntimeError(f"control totals: {candidates} candidate records but {linked} in classified links")
     wh.execute(_sql("59_outputs.sql"), params)
 
 
 def match_summary(wh: Warehouse) -> dict:
     per_pass = {r["pass"]: r["n"] for r in wh.fetch_rows("SELECT pass, COUNT(*) AS n FROM w_links GROUP BY pass")}
     sides = wh.fetch_rows(
-        """
-        SELECT c.side_of, CASE WHEN r.break_type IS NULL THEN 'matched' ELSE 'break' END AS outcome,
-               COUNT(*) AS n
-        FROM w_candidates c JOIN w_links k ON k.uid = c.uid JOIN w_results r ON r.link_id = k.link_id
-        GROUP BY 1, 2
-        """
+        "SELECT CASE WHEN break_type IS NULL THEN 'matched' ELSE 'break' END AS outcome, "
+        "SUM(nl) AS l_n, SUM(nr) AS r_n FROM w_results GROUP BY 1"
     )
-    counts = {f"{r['side_of']}_{r['outcome']}": r["n"] for r in sides}
+    counts = {f"{side}_{r['outcome']}": int(r[f"{side.lower()}_n"]) for r in sides for side in ("L", "R")}
     candidates = {
         r["side_of"]: r["n"] for r in wh.fetch_rows("SELECT side_of, COUNT(*) AS n FROM w_candidates GROUP BY 1")
     }

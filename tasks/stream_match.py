@@ -37,7 +37,7 @@ from prefect.cache_policies import NO_CACHE
 from blocks.warehouse import Warehouse, get_warehouse, sql_file
 from tasks.break_store import ensure_store, publish_breaks
 from tasks.incidents import enqueue_incident_changes
-from tasks.match import PASSES, prepare_scope, run_passes
+from tasks.match import PASSES, run_passes, select_candidates
 from tasks.stream import ensure_stream_tables, utcnow
 
 _STREAM_KEYS = "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills WHERE instrument_id IS NOT NULL"
@@ -115,8 +115,8 @@ def warm_up(warehouse_ref: str | None = None) -> None:
     ensure_stream_tables(wh)
     ensure_store(wh)
     convert = to_duckdb if wh.engine == "duckdb" else to_snowflake
-    files = ["49_match_setup.sql", "50_match_scope.sql", *PASSES, "58_classify.sql", "59_outputs.sql",
-             "62_triage.sql", "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
+    files = ["49_match_setup.sql", "50_match_scope.sql", "48_scope_narrow.sql", *PASSES, "46_pair_round.sql", "47_link_pairs.sql",
+             "58_classify.sql", "59_outputs.sql", "62_triage.sql", "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
     for text in [*(sql_file(f) for f in files), _NARROW, _HOLD_BACK, _CARRY_OVER, _DECIDE, _FINGERPRINTS]:
         convert(text)
 
@@ -168,10 +168,8 @@ def _remember_marks(wh: Warehouse, keys: list[dict], current: dict) -> None:
 
 def match_keys(wh: Warehouse, trade_date, keys: list[dict]) -> None:
     """tasks/match.py's passes, in its order, on the day's candidates of `keys` only."""
-    prepare_scope(wh, sorted({k["broker"] for k in keys}), None)
+    params = select_candidates(wh, trade_date, "dropcopy", sorted({k["broker"] for k in keys}))
     _load_keys(wh, keys)
-    params = {"trade_date": trade_date, "right_source": "dropcopy", "recon": "dropcopy"}
-    wh.execute(sql_file("50_match_scope.sql"), params)
     wh.execute(_NARROW)
     run_passes(wh, params)
 

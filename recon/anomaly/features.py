@@ -69,7 +69,7 @@ def describe() -> list[dict]:
 class FeatureFrame:
     """Features of one pair's links: X[i] describes link_ids[i]. missing counts NULLs imputed."""
 
-    link_ids: list[str]
+    link_ids: list[int]
     X: np.ndarray
     missing: dict[str, int]
 

@@ -66,7 +66,7 @@ def _run(wh: Warehouse, registry: str):
     frame = compute_features(wh, D)
     # link ids are engine-specific; the records a link holds are not
     keys = {r["link_id"]: (r["internal_ids"], r["broker_ids"])
-            for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_link_summary")}
+            for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
     features = {keys[k]: x for k, x in zip(frame.link_ids, frame.X, strict=True)}
     out = score_pair(wh, D, "broker", AnomalyModel(registry_dir=registry, contamination=0.05))
     scores = {keys[r["link_id"]]: (r["anomaly_score"], r["anomaly_explanation"], r["is_anomaly"])
