@@ -55,6 +55,11 @@ class Stage:
     SELECT id_type, id_value, MIN(instrument_id) AS instrument_id
     FROM instrument_ids GROUP BY id_type, id_value
 ),
+instrument_terms AS (  -- once per instrument, not per row: is the multiplier a whole number?
+    SELECT i.*, CASE WHEN i.multiplier = ROUND(i.multiplier, 0) THEN CAST(i.multiplier AS NUMBER(18, 0)) END
+                AS whole_multiplier
+    FROM instruments i
+),
 src AS (
     SELECT r._file AS _file, r._line AS _line,{f"{chr(10)}        {self.raw_text} AS _raw," if with_raw else ""}
         {self.trailer_row} AS _trailer,
@@ -79,14 +84,14 @@ resolved AS (
         COALESCE(k.file_asset_class, m.asset_class,
                  CASE k.id_type WHEN 'occ' THEN 'option' WHEN 'future' THEN 'future'
                                 WHEN 'fx_pair' THEN 'fx' END) AS asset_class,
-        m.multiplier AS m_multiplier, m.symbol AS m_symbol, m.mic AS m_mic,
-        m.isin AS m_isin, m.cusip AS m_cusip, m.sedol AS m_sedol
+        m.multiplier AS m_multiplier, m.whole_multiplier AS m_whole_multiplier, m.symbol AS m_symbol,
+        m.mic AS m_mic, m.isin AS m_isin, m.cusip AS m_cusip, m.sedol AS m_sedol
     FROM keyed k
     LEFT JOIN ids i1 ON i1.id_type = k.id_type AND i1.id_value = k.id_value
     -- a ticker whose MIC the master does not list: the ticker alone (as quoted, so BRK.B stays BRK.B)
     LEFT JOIN ids i2 ON k.id_type = 'ticker_mic' AND i2.id_type = 'ticker'
                     AND i2.id_value = k.t_inst_value
-    LEFT JOIN instruments m ON m.instrument_id = COALESCE(i1.instrument_id, i2.instrument_id)
+    LEFT JOIN instrument_terms m ON m.instrument_id = COALESCE(i1.instrument_id, i2.instrument_id)
 ),
 flagged AS (
     SELECT v.*,

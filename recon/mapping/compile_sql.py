@@ -104,13 +104,16 @@ def _canonical_values(spec: MappingSpec, stage: Stage) -> dict[str, str]:
     scaled = decimal_cast(f"{decimal_cast(product, (38, 12))} * {multiplier}", MONEY)
     gross = f"CASE WHEN {multiplier} = 1 THEN {decimal_cast(product, MONEY)} ELSE {scaled} END"
     if spec.price.scale is None:
-        # Most rows: a whole quantity times a price with at most 6 decimals. Parsed as 64-bit
-        # decimals, their product is exact at money scale, so the 128-bit rounding is skipped;
-        # the guard (equal to the full-width parse) sends every other row down the exact path.
-        whole, px6 = "TRY_TO_NUMBER(c.t_quantity, 18, 0)", "TRY_TO_NUMBER(c.t_price, 18, 6)"
-        fast = decimal_cast(f"ABS({whole}) * {px6}", MONEY)
-        gross = (f"CASE WHEN {multiplier} = 1 AND {whole} = c.n_quantity AND {px6} = c.n_price THEN {fast} "
-                 f"ELSE {gross} END")
+        # Most rows: a whole quantity times a price with at most 6 decimals times a whole
+        # multiplier (1, 100, 50...). That product is exact at money scale, so the 128-bit rounding
+        # is skipped; the guard (each factor equal to its full-width parse) sends every other row
+        # down the exact path above. NUMBER(38, 0) keeps the product 128-bit (no 64-bit overflow).
+        whole, px6 = "TRY_TO_NUMBER(c.t_quantity, 38, 0)", "TRY_TO_NUMBER(c.t_price, 18, 6)"
+        whole_multiplier = ("CASE WHEN c.x_multiplier IS NOT NULL THEN NULL WHEN c.m_multiplier IS NULL THEN 1 "
+                            "ELSE c.m_whole_multiplier END")
+        fast = decimal_cast(f"ABS({whole}) * {px6} * {whole_multiplier}", MONEY)
+        gross = (f"CASE WHEN {whole} = c.n_quantity AND {px6} = c.n_price AND {whole_multiplier} IS NOT NULL "
+                 f"THEN {fast} ELSE {gross} END")
     id_types = {"isin": "isin", "cusip": "cusip", "sedol": "sedol"}
     ids = {
         name: f"COALESCE(c.m_{name}, CASE WHEN c.id_type = {lit(t)} THEN c.id_value END)"

@@ -150,3 +150,22 @@ def test_reading_natively_leaves_no_temp_objects_or_settings_behind(wh, write):
     assert conn.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name LIKE '_recon_%'").fetchone()[0] == 0
     assert conn.execute("SELECT COUNT(*) FROM duckdb_views() WHERE view_name LIKE '_recon_%'").fetchone()[0] == 0
 
+
+
+def test_gross_is_exact_whichever_way_the_product_is_computed(wh, write, by_id):
+    """Whole quantity x price with <= 6 decimals x whole multiplier skips the 128-bit rounding;
+    every other row takes the rounding path. Both give the exact money-scale product."""
+    rows = [
+        "CR-1|A|O|CUSIP|037833100|B|10000000|999999.5|||||USD|20261127|20261130|",  # > 64-bit at scale 6
+        "CR-2|A|O|OCC|AAPL261218C00200000|B|3|5.123456|||||USD|20261127|20261130|",  # x 100
+        "CR-3|A|O|ISIN|US91282CJL54|B|1000001|98.765625|||||USD|20261127|20261130|",  # x 0.01: rounds
+        "CR-4|A|O|CUSIP|037833100|B|2.5|10.1234567|||||USD|20261127|20261130|",  # 7 decimals: rounds
+        "CR-5|A|O|CUSIP|999999999|S|7|1.1|||||USD|20261127|20261130|",  # unknown instrument: x 1
+    ]
+    path = write("castlerock_gross.psv", CR_HEADER + "\n".join(rows) + "\nTRL|5\n")
+    assert ingest_file(wh, path, "castlerock")["canonical"] == 5
+    ex = by_id("executions", path)
+    assert {k: str(v["gross"]) for k, v in ex.items()} == {
+        "CR-1": "9999995000000.000000", "CR-2": "1537.036800", "CR-3": "987657.237656",
+        "CR-4": "25.308642", "CR-5": "7.700000",
+    }
