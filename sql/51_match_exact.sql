@@ -46,8 +46,8 @@ SELECT link_id, pass, ruid FROM w_step;
 -- What the later passes work on: the unlinked records with their asset class's tolerances. Each
 -- pass removes what it links (sql/47_link_pairs.sql for the 1:1 passes).
 CREATE OR REPLACE TABLE w_open AS
-SELECT c.uid, c.side_of, c.record_id, c.broker, c.account, c.instrument_id, c.side, c.trade_date,
-       c.transact_time, c.quantity, c.price, c.quantity * c.price AS qp, c.order_id, c.group_id,
+SELECT c.uid, c.side_of, c.broker, c.account, c.instrument_id, c.side, c.trade_date,
+       c.quantity, c.price, c.quantity * c.price AS qp, c.order_id, c.group_id,
        COALESCE(t.price_abs, 0) AS price_abs,
        COALESCE(t.price_bps, 0) AS price_bps,
        COALESCE(t.qty_tol, 0) AS qty_tol

@@ -5,14 +5,11 @@
 -- Step a: groups of internal records against one broker record (fills -> allocation).
 CREATE OR REPLACE TABLE w_groups AS
 SELECT side_of, broker, account, instrument_id, side, trade_date, grp,
+       MIN(uid) AS gid,
        COUNT(*) AS n,
        CAST(SUM(quantity) AS NUMBER(38, 8)) AS q,
        CAST(SUM(qp) AS NUMBER(38, 18)) AS sqp
-FROM (
-    SELECT o.*,
-           CASE WHEN side_of = 'L' THEN COALESCE(order_id, group_id) ELSE COALESCE(group_id, order_id) END AS grp
-    FROM w_open o
-) g
+FROM (SELECT o.*, COALESCE(order_id, group_id) AS grp FROM w_open o WHERE side_of = 'L') g
 WHERE grp IS NOT NULL
 GROUP BY side_of, broker, account, instrument_id, side, trade_date, grp
 HAVING COUNT(*) >= 2;
@@ -20,7 +17,7 @@ HAVING COUNT(*) >= 2;
 CREATE OR REPLACE TABLE w_step AS
 WITH c AS (
     -- quantities must agree exactly: the summed quantity is a join key
-    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+    SELECT g.side_of, g.grp, g.gid, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
@@ -33,7 +30,7 @@ WITH c AS (
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
     UNION ALL
     -- asset classes with a quantity tolerance: a band within the bucket
-    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+    SELECT g.side_of, g.grp, g.gid, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
@@ -45,8 +42,7 @@ WITH c AS (
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
 ), ranked AS (
     SELECT c.*,
-           ROW_NUMBER() OVER (PARTITION BY side_of, broker, account, instrument_id, side, trade_date, grp
-                              ORDER BY dq, dv, suid) AS rg,
+           ROW_NUMBER() OVER (PARTITION BY gid ORDER BY dq, dv, suid) AS rg,
            ROW_NUMBER() OVER (PARTITION BY suid ORDER BY dq, dv, grp) AS rs
     FROM c
 )
@@ -62,11 +58,15 @@ JOIN w_open o
  AND o.instrument_id = st.instrument_id AND o.side = st.side AND o.trade_date = st.trade_date
  AND COALESCE(o.order_id, o.group_id) = st.grp;
 
-DELETE FROM w_open WHERE uid IN (SELECT uid FROM w_links WHERE pass = 'aggregate');
+-- Most of what the exact pass left is linked now: rewrite w_open rather than mark it deleted, so
+-- the later passes scan only what is left.
+CREATE OR REPLACE TABLE w_open AS
+SELECT * FROM w_open WHERE uid NOT IN (SELECT uid FROM w_links WHERE pass = 'aggregate');
 
 -- Step b: one internal record against a group of broker rows (split allocations).
 CREATE OR REPLACE TABLE w_groups AS
 SELECT side_of, broker, account, instrument_id, side, trade_date, grp,
+       MIN(uid) AS gid,
        COUNT(*) AS n,
        CAST(SUM(quantity) AS NUMBER(38, 8)) AS q,
        CAST(SUM(qp) AS NUMBER(38, 18)) AS sqp
@@ -78,7 +78,7 @@ HAVING COUNT(*) >= 2;
 CREATE OR REPLACE TABLE w_step AS
 WITH c AS (
     -- quantities must agree exactly: the summed quantity is a join key
-    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+    SELECT g.side_of, g.grp, g.gid, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
@@ -90,7 +90,7 @@ WITH c AS (
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
     UNION ALL
     -- asset classes with a quantity tolerance: a band within the bucket
-    SELECT g.side_of, g.grp, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
+    SELECT g.side_of, g.grp, g.gid, g.broker, g.account, g.instrument_id, g.side, g.trade_date, s.uid AS suid,
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
@@ -101,8 +101,7 @@ WITH c AS (
           <= GREATEST(s.price_abs * 10000 * g.q, s.price_bps * ABS(s.price) * g.q)
 ), ranked AS (
     SELECT c.*,
-           ROW_NUMBER() OVER (PARTITION BY broker, account, instrument_id, side, trade_date, grp
-                              ORDER BY dq, dv, suid) AS rg,
+           ROW_NUMBER() OVER (PARTITION BY gid ORDER BY dq, dv, suid) AS rg,
            ROW_NUMBER() OVER (PARTITION BY suid ORDER BY dq, dv, grp) AS rs
     FROM c
 )
