@@ -23,8 +23,8 @@ from tasks.tolerances import load_rules, tolerances_table
 # tolerance join then runs on a few percent of the day instead of every unmatched fill).
 PASSES = [
     "51_match_exact.sql",
-    "53_match_aggregate.sql",
-    "52_match_tolerance.sql",
+    "52_match_aggregate.sql",
+    "53_match_tolerance.sql",
     "54_match_many_to_many.sql",
     "55_break_duplicates.sql",
     "56_break_mismatch.sql",
@@ -32,7 +32,7 @@ PASSES = [
 ]
 # 1:1 passes that build candidate pairs (w_cands) and link them by rounds of mutual best choice:
 # a round links a share of the candidates, so it repeats until it links nothing.
-PAIRING_PASSES = {"52_match_tolerance.sql", "56_break_mismatch.sql"}
+PAIRING_PASSES = {"53_match_tolerance.sql", "56_break_mismatch.sql"}
 MAX_ROUNDS = 10
 NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")

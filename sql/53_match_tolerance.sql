@@ -1,4 +1,4 @@
--- Pass 2: tolerance 1:1 within (broker, account, instrument_id, side, trade_date).
+-- Pass 3: tolerance 1:1 within (broker, account, instrument_id, side, trade_date).
 -- Prices agree when |a - b| <= max(price_abs, price_bps/10000 * |b|), written without division
 -- so the test stays in exact decimals. The candidate pairs are built once; rounds of mutual best
 -- choice (sql/46_pair_round.sql: smallest quantity, then price difference) link them.

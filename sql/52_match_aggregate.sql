@@ -1,4 +1,4 @@
--- Pass 3: aggregate N:1 and 1:N. Records that share an order (internal fills: order_id, else
+-- Pass 2: aggregate N:1 and 1:N. Records that share an order (internal fills: order_id, else
 -- group_id) or an allocation (broker rows: group_id, else order_id) are summed and compared with
 -- one record on the other side: quantity within tolerance, VWAP within the price tolerance.
 -- VWAP is compared without division: |sum(q*p) - p_other * sum(q)| <= tol * sum(q).
