@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,10 +37,11 @@ from recon.mapping.native_csv import (
     CSV_VIEW,
     NativePlan,
     NativeUnfit,
+    count_lines,
     create_csv_view,
     drop_csv_view,
     insertion_order,
-    plan_native,
+    native_candidate,
     settle_set_aside_rows,
     take_padded_trailers,
 )
@@ -102,9 +104,10 @@ def ingest_file(
     broker: for broker files the broker's name (default: the mapping's name); for internal files a
     fallback when a row's broker column is empty.
 
-    On the embedded engine DuckDB reads the file itself inside the mapping SQL (native_csv); when
-    its reader cannot vouch for every row's line number the transaction rolls back and the file is
-    read with pyarrow instead. On Snowflake the pyarrow rows are landed in raw_<mapping> first.
+    On the embedded engine DuckDB reads the file itself into a temp table that the mapping SQL
+    reads (native_csv); when its reader cannot vouch for every row's line number the transaction
+    rolls back and the file is read with pyarrow instead. On Snowflake the pyarrow rows are landed
+    in raw_<mapping> first.
     """
     spec = load_mapping(mapping_name_or_path)
     source = open_source_file(path, spec)
@@ -112,11 +115,13 @@ def ingest_file(
     ensure_tables(warehouse)
     with warehouse.exclusive():
         prepare_raw_table(warehouse, spec, source)
-        plan = plan_native(source) if warehouse.engine == "duckdb" else None
-        if plan is not None:
+        if warehouse.engine == "duckdb" and native_candidate(source):
             conn = warehouse.connection()
             try:
-                create_csv_view(conn, source, spec)  # temp objects: outside the file's transaction
+                with ThreadPoolExecutor(1) as pool:  # count the lines while DuckDB reads (GIL released)
+                    counting = pool.submit(count_lines, source)
+                    create_csv_view(conn, source, spec)  # temp objects: outside the file's transaction
+                    plan = counting.result()
                 return _in_transaction(warehouse, spec, source, broker, trade_date, run_id, plan)
             except NativeUnfit as exc:
                 log.info("%s; reading it with pyarrow", exc)

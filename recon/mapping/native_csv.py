@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import duckdb
+
 from recon.mapping.load import SourceFile, malformed_reject
 from recon.mapping.spec import MappingSpec
 
@@ -41,19 +43,23 @@ class NativePlan:
     records: int  # lines after the header, counted in the file's bytes
 
 
-def plan_native(source: SourceFile) -> NativePlan | None:
-    """Count the file's lines (one pass over its bytes, ~0.1 s per 100 MB); None for an empty file
-    or one starting with a byte-order mark (the portable reader strips it)."""
+def native_candidate(source: SourceFile) -> bool:
+    """False for an empty file or one starting with a byte-order mark (the portable reader strips
+    it); checked before reading."""
+    with open(source.path, "rb") as fh:
+        head = fh.read(3)
+    return bool(head) and head != b"\xef\xbb\xbf"
+
+
+def count_lines(source: SourceFile) -> NativePlan:
+    """The file's lines after the header, counted in its bytes (~0.1 s per 100 MB; it runs while
+    DuckDB reads the file)."""
     newlines = 0
     last = b""
     with open(source.path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
-            if not last and chunk.startswith(b"\xef\xbb\xbf"):
-                return None
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
-    if not last:
-        return None
     return NativePlan(newlines + (0 if last == b"\n" else 1) - 1)
 
 
@@ -70,7 +76,10 @@ def create_csv_view(conn, source: SourceFile, spec: MappingSpec) -> None:
     for table in (_ERRORS, _SCANS):  # read_csv refuses to reuse a rejects table name
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     with insertion_order(conn, preserve=True):
-        _read_into_rows_table(conn, source, spec, columns)
+        try:
+            _read_into_rows_table(conn, source, spec, columns)
+        except duckdb.Error as exc:  # whatever DuckDB's reader refuses, the portable reader judges
+            raise NativeUnfit(f"{source.path}: DuckDB's reader failed: {exc}") from exc
     first = conn.execute(f"SELECT MIN(rowid) FROM {_ROWS}").fetchone()[0] or 0  # 0 outside a transaction
     conn.execute(
         f"CREATE OR REPLACE TEMP VIEW {CSV_VIEW} AS\n"

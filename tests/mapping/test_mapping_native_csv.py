@@ -53,7 +53,7 @@ def _snapshot(wh: Warehouse, path: Path) -> tuple:
 def _portable(monkeypatch, wh, path, mapping, **kw):
     """The same file through the pyarrow reader only."""
     with monkeypatch.context() as m:
-        m.setattr(ingest, "plan_native", lambda source: None)
+        m.setattr(ingest, "native_candidate", lambda source: False)
         return ingest_file(wh, path, mapping, **kw)
 
 
