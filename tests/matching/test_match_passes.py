@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -112,6 +113,29 @@ def test_every_record_ends_in_exactly_one_link(wh):
     assert n_links == wh.scalar("SELECT COUNT(DISTINCT uid) FROM w_links") == 35
     assert summary["internal_matched"] + summary["internal_in_breaks"] == 20
     assert summary["broker_matched"] + summary["broker_in_breaks"] == 15
+
+
+def test_classification_refuses_links_that_lose_a_record(wh):
+    from tasks.match import classify_links, link_records, select_candidates
+
+    load(wh, [internal("I1"), broker("B1"), internal("I2", quantity=7), broker("B2", instrument_id="US5949181045")])
+    params = select_candidates(wh, D, "broker")
+    link_records(wh, params)
+    wh.execute("DELETE FROM w_links WHERE pass = 'MISSING_INTERNALLY'")  # a pass that forgot a record
+    with pytest.raises(RuntimeError, match="control totals: 4 candidate records but 3"):
+        classify_links(wh, params)
+
+
+def test_identical_prints_pair_in_time_order_and_the_extra_one_is_a_duplicate(wh):
+    at = lambda h, m: datetime(2026, 11, 27, h, m)  # noqa: E731
+    rows = [  # time order, not id order: I3 printed first
+        internal("I1", transact_time=at(10, 0)), internal("I2", transact_time=at(10, 5)),
+        internal("I3", transact_time=at(9, 0)),
+        broker("B1", transact_time=at(9, 1)), broker("B2", transact_time=at(10, 1)),
+    ]
+    _, matches, breaks = run(wh, rows)
+    assert matches == {("exact", "I3", "B1"), ("exact", "I1", "B2")}
+    assert breaks == {("DUPLICATE", "I2", "")}
 
 
 def test_scope_by_broker_and_account(wh):
