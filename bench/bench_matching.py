@@ -10,7 +10,11 @@ the same run, on the same canonical data:
     alone, without quantity, runs this 24 GiB machine out of memory at 1M x 1M: buckets hold
     hundreds of trades.) A second row adds reading the same CSV files with pandas, so both sides
     start from the files;
-  - bare DuckDB: one hash join of the two canonical tables on the exact-match keys.
+  - bare DuckDB: one hash join of the two canonical tables (split by source beforehand, untimed)
+    on the exact-match keys, in three forms: COUNT(*), the pairs' record ids written to a table,
+    and every column of both records written to a table.
+Our time is split into matching (the day's candidates into w_candidates, then every pass until
+each record is in one link) and classification + outputs (58_classify, 59_outputs).
 Each part runs in its own process so its peak memory (ru_maxrss) is its own.
 
 Run: .venv/bin/python bench/bench_matching.py [--trades 1000000] [--day DIR]
@@ -51,13 +55,14 @@ def pipeline(day: str, db: str, out: mp.Queue) -> None:
         rows += ingest_file(wh, f.path, f.mapping, f.name, D)["rows_read"]
     t1 = time.perf_counter()
     params = select_candidates(wh, D, "broker")
+    t_candidates = time.perf_counter()
     link_records(wh, params)
     t2 = time.perf_counter()
     classify_links(wh, params)
     t3 = time.perf_counter()
     summary = match_summary(wh)
     wh.execute("CHECKPOINT")
-    out.put({"load_normalize": t1 - t0, "match": t2 - t1, "classify": t3 - t2, "total": t3 - t0, "rows": rows,
+    out.put({"load_normalize": t1 - t0, "match": t2 - t1, "candidates": t_candidates - t1, "classify": t3 - t2, "total": t3 - t0, "rows": rows,
              "internal": summary["candidates_internal"], "broker": summary["candidates_broker"],
              "matches": summary["matches"], "breaks": summary["breaks"], "peak_mb": _peak_mb(),
              "accounted": summary["internal_matched"] + summary["internal_in_breaks"]
@@ -161,6 +166,7 @@ def main() -> None:
     rows = [
         ("fix-recon: load + normalize (4 files, mappings)", ours["load_normalize"], ours["peak_mb"]),
         ("fix-recon: matching (candidates + every pass)", ours["match"], ours["peak_mb"]),
+        ("  of which the day's candidates into a work table", ours["candidates"], ours["peak_mb"]),
         ("fix-recon: classify + outputs", ours["classify"], ours["peak_mb"]),
         ("fix-recon: whole pipeline", ours["total"], ours["peak_mb"]),
         ("baseline: bare DuckDB join, COUNT(*)", join["count"], join["peak_mb"]),
