@@ -1,12 +1,10 @@
 """Ingestion throughput: one broker layout (northbridge, 18 columns) from CSV to canonical rows.
 
-Ours, embedded engine (what ingest_file does there): DuckDB's own parallel CSV reader into a temp
-table (every column as text; file order numbers the rows), then the compiled mapping SQL reads it:
-one INSERT of the canonical rows into executions (exact decimals, instrument join, every check),
-the rows that did not become canonical (an anti-join) into raw_northbridge, their rejects with
-reasons, control totals, one transaction. Phases are timed inside one ingest_file call.
-Also timed: the portable path the embedded engine falls back to (and Snowflake uses): pyarrow CSV
-read (single-threaded, for line numbers) -> Arrow -> the same SQL.
+Ours, embedded engine (what ingest_file does there): pyarrow reads the file (every column as text,
+each row's line), DuckDB's mapping SQL reads that Arrow table directly: one INSERT of the
+canonical rows into executions (exact decimals, instrument join, every check), the rows that did
+not become canonical (an anti-join) into raw_northbridge, their rejects with reasons, control
+totals, one transaction. Phases are timed inside one ingest_file call.
 Baseline, same file, same process: pandas read_csv(dtype=str) plus a vectorized pandas
 normalization of the same fields (float numbers, to_datetime, side codes, instrument merge) with
 no reject bookkeeping. About 1% of rows are damaged so the reject path does real work.
@@ -79,30 +77,25 @@ def write_northbridge(path: Path, rows: int, symbols: list[str], seed: int = 1) 
 
 
 _PHASES = {  # statement prefix -> phase name
-    "INSERT INTO executions": "normalize -> executions (SQL)",
+    "INSERT INTO executions": "normalize -> executions (SQL over Arrow)",
     "INSERT INTO raw_": "rejected rows -> raw_northbridge",
     "INSERT INTO rejects": "rejects with reasons (SQL)",
 }
+_READ = "pyarrow read (all text, line numbers)"
 
 
 @contextmanager
 def phase_timer():
     """Time ingest_file's steps from the outside: the read, and each statement by its prefix."""
     spent: dict[str, float] = defaultdict(float)
-    originals = {name: getattr(ingest, name) for name in ("create_csv_view", "read_source_file")}
-    labels = {"create_csv_view": "DuckDB read_csv -> temp table (lines counted meanwhile)",
-              "read_source_file": "pyarrow read (portable path)"}
+    real_read, real_execute = ingest.read_source_file, Warehouse.execute
 
-    def timed(name):
-        def run(*args, **kwargs):
-            t = time.perf_counter()
-            try:
-                return originals[name](*args, **kwargs)
-            finally:
-                spent[labels[name]] += time.perf_counter() - t
-        return run
-
-    real_execute = Warehouse.execute
+    def read(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return real_read(*args, **kwargs)
+        finally:
+            spent[_READ] += time.perf_counter() - t
 
     def execute(self, sql, params=None):
         t = time.perf_counter()
@@ -113,27 +106,17 @@ def phase_timer():
                 if sql.startswith(prefix):
                     spent[label] += time.perf_counter() - t
 
-    for name in originals:
-        setattr(ingest, name, timed(name))
-    Warehouse.execute = execute
+    ingest.read_source_file, Warehouse.execute = read, execute
     try:
         yield spent
     finally:
-        for name, fn in originals.items():
-            setattr(ingest, name, fn)
-        Warehouse.execute = real_execute
+        ingest.read_source_file, Warehouse.execute = real_read, real_execute
 
 
-def ours(wh: Warehouse, path: Path, portable: bool = False) -> tuple[dict[str, float], dict]:
+def ours(wh: Warehouse, path: Path) -> tuple[dict[str, float], dict]:
     with phase_timer() as spent:
-        if portable:
-            real, ingest.native_candidate = ingest.native_candidate, lambda source: False
         t = time.perf_counter()
-        try:
-            totals = ingest_file(wh, path, "northbridge")
-        finally:
-            if portable:
-                ingest.native_candidate = real
+        totals = ingest_file(wh, path, "northbridge")
         spent["total"] = time.perf_counter() - t
     return dict(spent), totals
 
@@ -177,21 +160,15 @@ def main() -> None:
         wh = Warehouse(duckdb_path=str(d / "bench.duckdb"))
         ensure_tables(wh)
         load_instruments(wh, master)
-        native, totals = ours(wh, path)
+        first, totals = ours(wh, path)
         again, _ = ours(wh, path)  # a re-ingest: replaces the file's rows in one transaction
-        portable, portable_totals = ours(wh, path, portable=True)
-        assert portable_totals == totals, "the two readers disagree"
         base = pandas_baseline(path, master)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         wh.close()
-    phases = ["DuckDB read_csv -> temp table (lines counted meanwhile)", *_PHASES.values()]
-    rows = [(name, native.get(name, 0.0)) for name in phases]
+    rows = [(name, first.get(name, 0.0)) for name in (_READ, *_PHASES.values())]
     rows += [
-        ("ours: ingest_file end to end (first load)", native["total"]),
+        ("ours: ingest_file end to end (first load)", first["total"]),
         ("ours: ingest_file end to end (re-ingest)", again["total"]),
-        ("portable: pyarrow read (1 thread)", portable.get("pyarrow read (portable path)", 0.0)),
-        ("portable: normalize -> executions (SQL)", portable.get("normalize -> executions (SQL)", 0.0)),
-        ("portable: ingest_file end to end", portable["total"]),
         ("baseline: pandas read+normalize (floats)", base),
     ]
     print(f"\nrows={args.rows:,}  canonical={totals['canonical']:,}  rejected={totals['rejected']:,}  "

@@ -1,8 +1,8 @@
 """Matching end to end at scale: 1,000,000 internal vs ~1,000,000 broker records.
 
-Ours (embedded default, one process): load + normalize every file through its mapping (DuckDB's
-own CSV reader -> the mapping SQL; pyarrow only for files whose line numbers DuckDB's reader
-cannot vouch for), then every matching pass and the classification (sql/5x). Baselines in
+Ours (embedded default, one process): load + normalize every file through its mapping (pyarrow CSV
+-> Arrow -> the mapping SQL in DuckDB, nothing landed first), then every matching pass and the
+classification (sql/5x). Baselines in
 the same run, on the same canonical data:
   - pandas: one 1:1 tolerance pass, pd.merge on (broker, account, instrument, side, trade date,
     quantity) then the price tolerance filter, float64 columns (what a quick script would do);

@@ -9,8 +9,8 @@ ended in exactly one of executions / rejects.
 from __future__ import annotations
 
 import json
-import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,27 +28,13 @@ from recon.mapping.load import (
     SourceFileError,
     check_trailer,
     land_raw,
-    open_source_file,
     prepare_raw_table,
     read_header,
     read_source_file,
 )
-from recon.mapping.native_csv import (
-    CSV_VIEW,
-    NativePlan,
-    NativeUnfit,
-    count_lines,
-    create_csv_view,
-    drop_csv_view,
-    insertion_order,
-    native_candidate,
-    settle_set_aside_rows,
-    take_padded_trailers,
-)
 from recon.mapping.spec import MappingSpec, load_mapping
 from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
 
-log = logging.getLogger(__name__)
 CONTROL_CLASS = "control total"  # reason class of file-level rejects (not counted as rows)
 
 
@@ -104,70 +90,49 @@ def ingest_file(
     broker: for broker files the broker's name (default: the mapping's name); for internal files a
     fallback when a row's broker column is empty.
 
-    On the embedded engine DuckDB reads the file itself into a temp table that the mapping SQL
-    reads (native_csv); when its reader cannot vouch for every row's line number the transaction
-    rolls back and the file is read with pyarrow instead. On Snowflake the pyarrow rows are landed
-    in raw_<mapping> first.
+    pyarrow reads the file (every column as text, each row's line). On the embedded engine the
+    mapping SQL reads that Arrow table directly; on Snowflake its rows are landed in raw_<mapping>
+    first (the only way to get them there). Either way raw_<mapping> ends up holding the rejected rows.
     """
     spec = load_mapping(mapping_name_or_path)
-    source = open_source_file(path, spec)
+    source = read_source_file(path, spec)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
     with warehouse.exclusive():
         prepare_raw_table(warehouse, spec, source)
-        if warehouse.engine == "duckdb" and native_candidate(source):
-            conn = warehouse.connection()
-            try:
-                with ThreadPoolExecutor(1) as pool:  # count the lines while DuckDB reads (GIL released)
-                    counting = pool.submit(count_lines, source)
-                    create_csv_view(conn, source, spec)  # temp objects: outside the file's transaction
-                    plan = counting.result()
-                return _in_transaction(warehouse, spec, source, broker, trade_date, run_id, plan)
-            except NativeUnfit as exc:
-                log.info("%s; reading it with pyarrow", exc)
-            finally:
-                drop_csv_view(conn)
-        source = read_source_file(path, spec)
-        return _in_transaction(warehouse, spec, source, broker, trade_date, run_id, None)
-
-
-def _in_transaction(warehouse, spec, source, broker, trade_date, run_id, plan: NativePlan | None) -> dict:
-    warehouse.execute("BEGIN TRANSACTION")
-    try:
-        totals = _ingest_rows(warehouse, spec, source, broker, trade_date, run_id, plan)
-        warehouse.execute("COMMIT")
-    except BaseException:
-        warehouse.execute("ROLLBACK")
-        raise
+        warehouse.execute("BEGIN TRANSACTION")
+        try:
+            totals = _ingest_rows(warehouse, spec, source, broker, trade_date, run_id)
+            warehouse.execute("COMMIT")
+        except BaseException:
+            warehouse.execute("ROLLBACK")
+            raise
     return totals
 
 
-def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id, plan) -> dict:
+ARROW_RELATION = "_recon_arrow"  # the file's Arrow table, as the embedded engine's SQL sees it
+
+
+def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
     params = {"file": source.file_key, "broker": broker}
     raw_table = raw_table_name(spec)
     for table, column in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"), (raw_table, "_file")):
         warehouse.execute(f"DELETE FROM {table} WHERE {column} = :file", params)
-    if warehouse.engine != "duckdb":  # Snowflake: land every row, then keep only the rejected ones
+    if warehouse.engine == "duckdb":  # nothing landed first: the SQL reads the Arrow table
+        conn = warehouse.connection()
+        conn.register(ARROW_RELATION, source.table)
+        try:
+            compiled = compile_mapping(spec, source.header, source.raw_columns, ARROW_RELATION)
+            with _unordered_inserts(conn):
+                warehouse.execute(compiled.executions_sql, params)
+            warehouse.execute(compiled.keep_rejected_sql, params)
+        finally:
+            conn.unregister(ARROW_RELATION)
+    else:  # Snowflake: land every row, then keep only the rejected ones
         land_raw(warehouse, spec, source)
         compiled = compile_mapping(spec, source.header, source.raw_columns)
         warehouse.execute(compiled.executions_sql, params)
         warehouse.execute(compiled.prune_raw_sql, params)
-    else:
-        conn = warehouse.connection()
-        relation = CSV_VIEW if plan is not None else "_recon_arrow"
-        if plan is None:
-            conn.register(relation, source.table)
-        try:
-            compiled = compile_mapping(spec, source.header, source.raw_columns, relation)
-            with insertion_order(conn, preserve=False):  # every row carries its line already
-                warehouse.execute(compiled.executions_sql, params)
-            if plan is not None:
-                settle_set_aside_rows(conn, source, spec, plan)
-            warehouse.execute(compiled.keep_rejected_sql, params)
-        finally:
-            if plan is None:
-                conn.unregister(relation)
-    take_padded_trailers(warehouse, source, spec, raw_table)
     warehouse.execute(compiled.rejects_sql, params)
     empty = warehouse.scalar(
         "SELECT COUNT(*) FROM rejects WHERE file = :file AND reason = 'empty line: no values'", params
@@ -179,6 +144,18 @@ def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade
     totals = _control_totals(warehouse, spec, source, broker, trade_date, run_id)
     _store_totals(warehouse, totals)
     return totals
+
+
+@contextmanager
+def _unordered_inserts(conn) -> Iterator[None]:
+    """DuckDB may write the executions rows in any order (each carries its file and line): a third
+    faster at 1M rows than preserving insertion order. The session's setting is restored."""
+    before = conn.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    conn.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def _control_totals(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:

@@ -7,8 +7,8 @@ keyed (side, instrument key) -> resolved (joined to instrument_ids / instruments
 ``bad number: qty='12a'`` or ``filtered: Status=CANCELLED not in [NEW, CORRECTED]``.
 
 The rows come from a relation with the raw columns plus _file and _line: the raw table, or on the
-embedded engine a view over DuckDB's own CSV reader (recon.mapping.native_csv). Every column is
-parsed once per row; the reason is '' for a canonical row.
+embedded engine the file's Arrow table. Every column is parsed once per row; the reason is '' for
+a canonical row.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ class Stage:
     filters: list[tuple[str, str]] = field(default_factory=list)
     raw_text: str = "''"
     empty_row: str = "FALSE"
-    trailer_row: str = "FALSE"  # a trailer padded to the full width reads as a data row
 
     def cte(self, source: str | None = None, with_raw: bool = False) -> str:
         """source: the relation holding the file's raw rows (default the raw table); with_raw adds
@@ -62,7 +61,6 @@ instrument_terms AS (  -- once per instrument, not per row: is the multiplier a 
 ),
 src AS (
     SELECT r._file AS _file, r._line AS _line,{f"{chr(10)}        {self.raw_text} AS _raw," if with_raw else ""}
-        {self.trailer_row} AS _trailer,
         {self.empty_row} AS _empty{cols(self.src)}
     FROM {ident(source or self.raw_table)} r
     WHERE r._file = :file
@@ -101,8 +99,7 @@ flagged AS (
 ),
 checked AS (
     SELECT v.*,
-        CASE WHEN v._trailer THEN 'control total: trailer row'
-             WHEN v._empty THEN 'empty line: no values'
+        CASE WHEN v._empty THEN 'empty line: no values'
              WHEN v._is_filtered THEN {messages(self.filters)}
              WHEN v._has_error THEN {messages(self.checks)}
              ELSE '' END AS reason
@@ -124,8 +121,6 @@ def build_stage(spec: MappingSpec, header: list[str], raw_columns: dict[str, str
     # Guarded by the first column so that a normal row costs one TRIM, not one per column.
     blank = [f"COALESCE(TRIM({raw(h)}), '') = ''" for h in header]
     st.empty_row = f"CASE WHEN {blank[0]} THEN {' AND '.join(blank)} ELSE FALSE END"
-    if spec.file.trailer_prefix:
-        st.trailer_row = f"COALESCE(STARTSWITH({raw(header[0])}, {lit(spec.file.trailer_prefix)}), FALSE)"
 
     for alias in ("record_id", "account", "broker", "order_id", "group_id", "symbol", "multiplier"):
         text(alias, getattr(spec, alias))

@@ -1,8 +1,8 @@
 """Compile a MappingSpec into set-based Snowflake-dialect statements over a file's raw rows:
 
 1. executions_sql: parse and check every row once (the staged CTE); INSERT the rows whose reason
-   is '' into `executions`. The rows come from `source`: the raw table, or on the embedded engine
-   a view over DuckDB's CSV reader (recon.mapping.native_csv), so nothing is landed first.
+   is '' into `executions`. The rows come from `source`: the raw table (Snowflake), or on the
+   embedded engine the file's Arrow table, so nothing is landed first.
 2. keep_rejected_sql (when `source` is not the raw table): copy the rows that did not become
    canonical (an anti-join on executions by file + line) into raw_<name>.
    prune_raw_sql (when the rows were landed in raw_<name>): delete the canonical ones from it.

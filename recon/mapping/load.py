@@ -1,8 +1,7 @@
 """Read a source file with pyarrow (every column as text); header checks; the trailer check.
 
-This is the portable reader: on Snowflake its rows are landed in raw_<mapping name> for the
-mapping SQL; on the embedded engine it is the fallback when DuckDB's own CSV reader
-(recon.mapping.native_csv) cannot vouch for every row's line number. Each data row keeps its file
+On the embedded engine the mapping SQL reads the Arrow table directly; on Snowflake its rows are
+landed in raw_<mapping name> first (land_raw). Each data row keeps its file
 key and 1-based physical row number (`_line`, header = 1; equal to the file's line number unless
 a quoted value spans lines). Rows with the wrong number of fields and the trailer row are not data
 rows: the trailer is checked against the record count, malformed rows become rejects. Nothing is
@@ -41,24 +40,21 @@ class TrailerCheck:
 
 @dataclass
 class SourceFile:
-    """A file's data rows (an Arrow table of raw columns, or a count when DuckDB reads the file
-    itself), plus what did not parse."""
+    """A parsed file: data rows as an Arrow table of raw columns, plus what did not parse."""
 
     path: Path
     file_key: str
     header: list[str]
     raw_columns: dict[str, str]  # header -> raw column name
-    table: pa.Table | None  # raw columns + _file + _line (None: read natively by DuckDB)
+    table: pa.Table | None  # raw columns + _file + _line (None until read)
     malformed: list[Reject] = field(default_factory=list)
     trailer: TrailerCheck = field(default_factory=lambda: TrailerCheck("none"))
     file_errors: list[Reject] = field(default_factory=list)
     trailers: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of trailer rows
-    data_rows: int = 0  # rows that are neither malformed nor trailers (when table is None)
 
     @property
     def rows_read(self) -> int:
-        rows = self.table.num_rows if self.table is not None else self.data_rows
-        return rows + len(self.malformed)
+        return (self.table.num_rows if self.table is not None else 0) + len(self.malformed)
 
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
