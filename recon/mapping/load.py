@@ -115,21 +115,17 @@ def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None =
     path, file_key, header, raw_columns = source.path, source.file_key, source.header, source.raw_columns
     delim = spec.file.delimiter
 
-    invalid: list[tuple[int, str]] = []
-
-    def on_invalid(row) -> str:  # only rows with the wrong field count come here
-        invalid.append((row.number, row.text))
-        return "skip"
-
-    table = pacsv.read_csv(
-        path,
-        # Single-threaded so the reader knows every invalid row's number (line bookkeeping).
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False
-        ),
-    )
+    # Multi-threaded first: pyarrow then cannot say where a bad row was, which matters only when a
+    # bad row precedes good ones (their line numbers shift). Rows set aside only at the very end
+    # of the file (a trailer, a truncated last line) are numbered after the data rows; anything
+    # else is read again single-threaded, where every bad row's line is known.
+    table, invalid = _read_csv(path, header, delim, threads=True)
+    if invalid:
+        tail = _last_lines(path, len(invalid))
+        if tail is not None and sorted(tail) == sorted(t.rstrip("\r") for _, t in invalid):
+            invalid = [(table.num_rows + 2 + i, t) for i, t in enumerate(tail)]
+        else:
+            table, invalid = _read_csv(path, header, delim, threads=False)
     table = table.rename_columns([raw_columns[h] for h in table.column_names])
     lines = _line_numbers(table.num_rows, [n for n, _ in invalid])
     table = table.append_column("_file", pa.repeat(pa.scalar(file_key), table.num_rows))
@@ -139,6 +135,42 @@ def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None =
     source.trailers = _split_trailer(source, invalid, spec)
     source.malformed = [malformed_reject(spec, source, n, t) for n, t in invalid]
     return source
+
+
+def _read_csv(path: Path, header: list[str], delim: str, threads: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    invalid: list[tuple[int, str]] = []
+
+    def on_invalid(row) -> str:  # only rows with the wrong field count come here
+        invalid.append((row.number, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(use_threads=threads, block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={h: pa.string() for h in header}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+    return table, invalid
+
+
+def _last_lines(path: Path, count: int, limit: int = 1 << 20) -> list[str] | None:
+    """The file's last `count` lines (without line endings), or None when they are not plain
+    UTF-8 text within the last `limit` bytes."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - limit))
+        data = fh.read()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the final newline ends the last line
+    if len(lines) <= count or (size > limit and len(lines) <= count + 1):
+        return None  # not enough whole lines in the window (or the header among them)
+    try:
+        return [line.decode("utf-8").rstrip("\r") for line in lines[-count:]]
+    except UnicodeDecodeError:
+        return None
 
 
 def _line_numbers(valid_rows: int, invalid_numbers: list[int]) -> np.ndarray:

@@ -78,3 +78,16 @@ def test_gross_is_exact_whichever_way_the_product_is_computed(wh, write, by_id):
         "CR-1": "9999995000000.000000", "CR-2": "1537.036800", "CR-3": "987657.237656",
         "CR-4": "25.308642", "CR-5": "7.700000",
     }
+
+
+def test_bad_rows_before_good_ones_keep_every_line_right(wh, write, by_id):
+    """The multi-threaded read cannot place bad rows; the same bad text mid-file and at the end
+    must not pass for 'only at the end' (the file is read again single-threaded)."""
+    rows = [*CR_ROWS[:3], "JUNK", *CR_ROWS[3:5], "JUNK", "TRL|7"]
+    path = write("castlerock_junk.psv", CR_HEADER + "\n".join(rows) + "\n")
+    totals = ingest_file(wh, path, "castlerock")
+    assert (totals["rows_read"], totals["canonical"], totals["trailer_status"]) == (7, 5, "ok")
+    ex, rj = by_id("executions", path), by_id("rejects", path)
+    assert {k: v["line"] for k, v in ex.items()} == {"CR-1": 2, "CR-2": 3, "CR-3": 4, "CR-4": 6, "CR-5": 7}
+    assert rj["line5"]["raw"] == rj["line8"]["raw"] == "JUNK"
+    assert rj["line5"]["reason"] == "malformed row: expected 16 fields, got 1"
