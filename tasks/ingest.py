@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,15 +20,16 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import Warehouse, get_warehouse, to_duckdb
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
-from recon.mapping.compile_sql import compile_mapping, raw_table_name
+from recon.mapping.compile_sql import CompiledMapping, compile_mapping, raw_table_name
 from recon.mapping.inputs import plan_inputs
 from recon.mapping.load import (
     SourceFile,
     SourceFileError,
     check_trailer,
     land_raw,
+    open_source_file,
     prepare_raw_table,
     read_header,
     read_source_file,
@@ -95,7 +97,15 @@ def ingest_file(
     first (the only way to get them there). Either way raw_<mapping> ends up holding the rejected rows.
     """
     spec = load_mapping(mapping_name_or_path)
-    source = read_source_file(path, spec)
+    if warehouse.engine == "duckdb":
+        header = open_source_file(path, spec)  # header checks before reading the rows
+        compiled = compile_mapping(spec, header.header, header.raw_columns, ARROW_RELATION)
+        with ThreadPoolExecutor(1) as pool:  # sqlglot turns the SQL into DuckDB's while pyarrow reads
+            transpiled = pool.submit(lambda: [to_duckdb(sql) for sql in _statements(compiled)])
+            source = read_source_file(path, spec)
+            transpiled.result()
+    else:
+        source = read_source_file(path, spec)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
     with warehouse.exclusive():
@@ -111,6 +121,10 @@ def ingest_file(
 
 
 ARROW_RELATION = "_recon_arrow"  # the file's Arrow table, as the embedded engine's SQL sees it
+
+
+def _statements(compiled: CompiledMapping) -> list[str]:
+    return [compiled.executions_sql, compiled.keep_rejected_sql, compiled.rejects_sql]
 
 
 def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
