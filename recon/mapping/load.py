@@ -128,7 +128,9 @@ def read_source_file(path: str | Path, spec: MappingSpec, file_key: str | None =
             table, invalid = _read_csv(path, header, delim, threads=False)
     table = table.rename_columns([raw_columns[h] for h in table.column_names])
     lines = _line_numbers(table.num_rows, [n for n, _ in invalid])
-    table = table.append_column("_file", pa.repeat(pa.scalar(file_key), table.num_rows))
+    # One dictionary entry, not a copy of the path per row (pa.repeat: 0.3 s at 1.25M rows).
+    file_column = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([file_key]))
+    table = table.append_column("_file", file_column)
     table = table.append_column("_line", pa.array(lines, pa.int64()))
 
     source.table = table
