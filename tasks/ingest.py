@@ -1,9 +1,9 @@
 """Ingestion steps: instrument master and source files -> warehouse tables.
 
 Plain functions carry the logic; the @task wrappers at the bottom only add orchestration options.
-A file is ingested in one transaction: land raw rows, replace the file's canonical rows and rejects
-(so re-ingesting a file is idempotent), record its control totals, and check that every data row
-ended in exactly one of executions / rejects.
+A file is ingested in one transaction: replace the file's canonical rows, rejects and rejected raw
+rows (so re-ingesting a file is idempotent), record its control totals, and check that every data
+row ended in exactly one of executions / rejects.
 """
 
 from __future__ import annotations
