@@ -66,8 +66,14 @@ def raw_column_name(header: str) -> str:
 
 
 def read_header(path: Path, delimiter: str) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        first = next(csv.reader(fh, delimiter=delimiter), None)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            first = next(csv.reader(fh, delimiter=delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "re-export the file as UTF-8"
+        ) from exc
     if not first:
         raise SourceFileError(f"{path}: empty file (expected a header row)")
     return first

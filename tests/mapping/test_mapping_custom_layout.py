@@ -97,6 +97,13 @@ def test_duplicate_header_and_empty_file_are_errors(wh, write):
         ingest_file(wh, write("empty.csv", ""), "northbridge")
 
 
+def test_a_file_that_is_not_utf8_is_a_clear_error(wh, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"trade.ref,acct.\xe9id,symbol\n")  # the header itself is not UTF-8
+    with pytest.raises(SourceFileError, match=r"not UTF-8 text \(byte 0xe9 at offset 15\); re-export"):
+        ingest_file(wh, path, "northbridge")
+
+
 def test_reingesting_a_file_replaces_its_rows(wh, write, acme):
     row = "A-{n};FUND-1;AAPL;XNAS;O'B;3;10;;EQ;;;;;27-Nov-2026;OK"
     rejected = "A-R;FUND-1;AAPL;XNAS;O'X;3;10;;EQ;;;;;27-Nov-2026;OK"  # unknown side: kept in raw_acme
