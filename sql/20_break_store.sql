@@ -48,3 +48,12 @@ CREATE TABLE IF NOT EXISTS break_events (
     run_id       VARCHAR,
     details      VARCHAR                        -- JSON text
 );
+
+-- USD per unit of each currency on a trade date (the day's reference/fx_rates.csv, landed by
+-- tasks/anomaly.land_reference): triage ranks money at risk in USD; the break keeps its amounts
+-- in trade currency.
+CREATE TABLE IF NOT EXISTS fx_rates (
+    trade_date   DATE NOT NULL,
+    currency     VARCHAR NOT NULL,
+    usd_per_unit NUMBER(38, 12) NOT NULL
+);

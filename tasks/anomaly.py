@@ -23,19 +23,21 @@ from blocks.anomaly_model import AnomalyModel, get_anomaly_model
 from blocks.warehouse import Warehouse, get_warehouse
 from recon.anomaly.features import compute_features
 from recon.anomaly.models import fit_model
+from tasks.break_store import ensure_store
 
 MIN_ROWS_TO_FIT = 20
 _PX = pa.decimal128(38, 10)
 
 
 def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -> dict:
-    """The day's market data (VWAP, low, high) and broker commission schedules, if the landing has them.
+    """The day's market data (VWAP, low, high), broker commission schedules and USD rates, if the
+    landing has them.
 
-    Idempotent: the date's market data and the schedules are replaced.
+    Idempotent: the date's market data and rates, and the schedules, are replaced.
     """
     ref = Path(reference_dir)
     wh.execute(_reference_ddl())
-    landed = {"market_data": 0, "commission_schedules": 0}
+    landed = {"market_data": 0, "commission_schedules": 0, "fx_rates": 0}
     market = ref / "market_data.csv"
     if market.exists():
         rows = list(csv.DictReader(market.open(newline="")))
@@ -54,6 +56,16 @@ def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -
             "basis": [r["commission_basis"] for r in rows],
             "rate": pa.array([Decimal(r["rate"]) for r in rows], _PX),
         }), replace=True)
+    rates = ref / "fx_rates.csv"
+    if rates.exists():
+        ensure_store(wh)  # fx_rates lives with the break store, whose triage reads it
+        rows = list(csv.DictReader(rates.open(newline="")))
+        wh.execute("DELETE FROM fx_rates WHERE trade_date = :d", {"d": trade_date})
+        landed["fx_rates"] = wh.load_arrow("fx_rates", pa.table({
+            "trade_date": [trade_date] * len(rows),
+            "currency": [r["currency"].strip().upper() for r in rows],
+            "usd_per_unit": pa.array([Decimal(r["usd_per_unit"]) for r in rows], pa.decimal128(38, 12)),
+        }))
     return landed
 
 
@@ -124,7 +136,7 @@ def land_market_reference_task(day: dict, trade_date: date, warehouse_ref: str |
     wh = get_warehouse(warehouse_ref)
     if not day.get("instruments"):
         wh.execute(_reference_ddl())
-        return {"market_data": 0, "commission_schedules": 0}
+        return {"market_data": 0, "commission_schedules": 0, "fx_rates": 0}
     return land_reference(wh, Path(day["instruments"]).parent, trade_date)
 
 

@@ -48,10 +48,14 @@ def _table(rows: list[dict], columns: list[str], numeric: set[str] = frozenset()
 
 def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 30) -> str:
     by_type_broker: dict[str, dict[str, float]] = defaultdict(dict)
-    money_by_type: dict[str, float] = defaultdict(float)
+    money_by_type: dict[str, float] = defaultdict(float)  # USD; display only, decisions are in SQL
+    unconverted: dict[str, Decimal] = defaultdict(Decimal)  # currencies without a rate for the day
     for b in breaks:
         by_type_broker[b["broker"] or "?"][b["break_type"]] = by_type_broker[b["broker"] or "?"].get(b["break_type"], 0) + 1
-        money_by_type[b["break_type"]] += float(b["difference_amount"] or 0)
+        if b.get("difference_usd") is not None:
+            money_by_type[b["break_type"]] += float(b["difference_usd"])
+        elif b["difference_amount"]:
+            unconverted[b.get("currency") or "?"] += b["difference_amount"]
     aging = Counter(_age_bucket(b.get("first_seen"), now) for b in breaks)
     priorities = Counter(b.get("priority") or "-" for b in breaks)
     rate = summary.get("match_rate")
@@ -59,7 +63,8 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
         ("match rate", f"{rate:.2%}" if rate is not None else "-", "ok" if (rate or 0) >= 0.95 else "bad"),
         ("matches", f"{summary.get('matches', 0):,}", ""),
         ("open breaks", f"{len(breaks):,}", "bad" if breaks else "ok"),
-        ("money at risk (trade ccy, unconverted)", f"{sum(money_by_type.values()):,.0f}", ""),
+        ("money at risk (USD)", f"{sum(money_by_type.values()):,.0f}", ""),
+        *[(f"no USD rate: {ccy}", f"{amount:,.0f}", "bad") for ccy, amount in sorted(unconverted.items())],
         ("rejected rows", f"{summary.get('rejected', 0):,}", "bad" if summary.get("rejected") else "ok"),
         ("control totals", "balanced" if summary.get("balanced") else "NOT balanced", "ok" if summary.get("balanced") else "bad"),
     ]
@@ -68,15 +73,16 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
     file_cols = ["source", "broker", "file", "read", "canonical", "rejected", "lifecycle_removed", "balanced"]
     sources = summary.get("sources", [])
     src_cols = ["recon", "source", "broker", "canonical", "matched", "in_breaks", "balanced"]
-    ranked = sorted(breaks, key=lambda b: (-(b.get("priority_score") or 0), -float(b["difference_amount"] or 0)))
+    ranked = sorted(breaks, key=lambda b: (-(b.get("priority_score") or 0), -float(b.get("difference_usd") or 0)))
     break_cols = [
         "priority", "break_type", "broker", "account", "instrument_id", "side", "internal_ids", "broker_ids",
-        "internal_quantity", "broker_quantity", "internal_price", "broker_price", "difference_amount", "status",
+        "internal_quantity", "broker_quantity", "internal_price", "broker_price", "difference_amount", "currency",
+        "difference_usd", "status",
     ]
     charts = "".join(
         [
             stacked("Breaks by broker and type", by_type_broker),
-            hbar("Money at risk by break type (trade currency, not converted)", dict(money_by_type)),
+            hbar("Money at risk by break type (USD)", dict(money_by_type)),
             hbar("Break aging", dict(aging)),
             hbar("Breaks by priority", dict(priorities)),
         ]
@@ -92,5 +98,5 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
 <h2>Control totals: every canonical record is matched or in a break</h2>
 {_table(sources, src_cols, {"canonical", "matched", "in_breaks"})}
 <h2>Breaks by type</h2>{_table([{"break_type": k, "count": v} for k, v in sorted(summary.get("breaks_by_type", {}).items())], ["break_type", "count"], {"count"})}
-<h2>Top {min(top, len(ranked))} breaks</h2>{_table(ranked[:top], break_cols, {"internal_quantity", "broker_quantity", "internal_price", "broker_price", "difference_amount"})}
+<h2>Top {min(top, len(ranked))} breaks</h2>{_table(ranked[:top], break_cols, {"internal_quantity", "broker_quantity", "internal_price", "broker_price", "difference_amount", "difference_usd"})}
 </body></html>"""

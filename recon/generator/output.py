@@ -15,10 +15,11 @@ import random
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from recon.generator.fix_dropcopy import DropCopyWriter
-from recon.generator.identifiers import fmt_px
+from recon.generator.identifiers import PX_SCALE, fmt_px
 from recon.generator.reference import ACCOUNTS, BROKER_SCHEDULES, InstSpec
 from recon.generator.render import LayoutWriter, load_layout
 from recon.instruments import InstrumentMaster
@@ -101,6 +102,7 @@ def write_reference(out_dir: Path, universe: list[InstSpec]) -> dict[str, Path]:
         "market_data": out_dir / "market_data.csv",
         "accounts": out_dir / "accounts.csv",
         "brokers": out_dir / "brokers.csv",
+        "fx_rates": out_dir / "fx_rates.csv",
     }
     InstrumentMaster([i.to_instrument() for i in universe]).write_csv(paths["instruments"])
     with open(paths["market_data"], "w", newline="") as fh:
@@ -129,4 +131,24 @@ def write_reference(out_dir: Path, universe: list[InstSpec]) -> dict[str, Path]:
         for broker, sched in BROKER_SCHEDULES.items():
             for cls, (basis, rate) in sched.items():
                 w.writerow([broker, cls, basis, rate])
+    with open(paths["fx_rates"], "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["currency", "usd_per_unit"])
+        for currency, rate in sorted(usd_rates(universe).items()):
+            w.writerow([currency, format(rate, "f")])
     return paths
+
+
+def usd_rates(universe: list[InstSpec]) -> dict[str, Decimal]:
+    """USD per unit of each currency the day trades in, from the FX spot instruments' prices."""
+    rates = {"USD": Decimal(1)}
+    for i in universe:
+        pair = i.fx_pair or ""
+        if i.asset_class != "fx" or len(pair) != 6 or "USD" not in pair:
+            continue  # forwards carry a value date in fx_pair; crosses have no USD leg
+        px = Decimal(i.vwap) / PX_SCALE
+        if pair.startswith("USD"):
+            rates[pair[3:]] = (1 / px).quantize(Decimal("1e-12"))
+        else:
+            rates[pair[:3]] = px.quantize(Decimal("1e-12"))
+    return rates
