@@ -44,6 +44,9 @@ def age_bucket(days: float) -> str:
 
 
 # ---- reading ------------------------------------------------------------------------------------
+# An amount of break b in USD with the day's rate (table fx_rates, alias r); NULL without a rate.
+_USD = "CASE WHEN b.currency = 'USD' THEN b.{col} ELSE b.{col} * r.usd_per_unit END"
+
 def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str | None = None,
                 account: str | None = None, trade_date=None, priority: str | None = None,
                 assignee: str | None = None, break_type: str | None = None, min_notional: Decimal | None = None,
@@ -62,15 +65,19 @@ def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str
         if value is not None:
             where.append(f"b.{column} = :{column}")
             params[column] = value
-    if min_notional is not None:
-        where.append("ABS(b.notional) >= :min_notional")
+    if min_notional is not None:  # in USD; a currency without a rate for the day compares as it stands
+        where.append(f"ABS(COALESCE({_USD.format(col='notional')}, b.notional)) >= :min_notional")
         params["min_notional"] = min_notional
     if awaiting_approval:
         where.append("EXISTS (SELECT 1 FROM break_approvals a WHERE a.break_id = b.break_id AND a.status = 'pending')")
     rows = wh.fetch_rows(
-        "SELECT b.*, l.number AS incident FROM breaks b LEFT JOIN incident_links l ON l.break_id = b.break_id "
+        f"SELECT b.*, l.number AS incident, CAST({_USD.format(col='notional')} AS NUMBER(38, 6)) AS notional_usd, "
+        f"CAST({_USD.format(col='difference_amount')} AS NUMBER(38, 6)) AS at_stake_usd "
+        "FROM breaks b LEFT JOIN incident_links l ON l.break_id = b.break_id "
+        "LEFT JOIN fx_rates r ON r.trade_date = b.trade_date AND r.currency = b.currency "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY b.priority_score DESC NULLS LAST, ABS(b.notional) DESC NULLS LAST, b.break_id LIMIT {int(limit)}",
+        f"ORDER BY b.priority_score DESC NULLS LAST, ABS(COALESCE({_USD.format(col='notional')}, b.notional)) DESC "
+        f"NULLS LAST, b.break_id LIMIT {int(limit)}",
         params,
     )
     out = []
@@ -83,14 +90,18 @@ def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str
 
 
 def aging_summary(rows: list[dict]) -> list[dict]:
-    """Count, notional and money at stake per age bucket (exact decimals)."""
-    summary = {label: {"age": label, "breaks": 0, "notional": Decimal(0), "at_stake": Decimal(0)}
-               for _, label in AGE_BUCKETS}  # fmt: skip
+    """Count, notional and money at stake in USD per age bucket (exact decimals); breaks in a
+    currency without a rate for their day are counted apart, not added in."""
+    summary = {label: {"age": label, "breaks": 0, "notional_usd": Decimal(0), "at_stake_usd": Decimal(0),
+                       "no_usd_rate": 0} for _, label in AGE_BUCKETS}  # fmt: skip
     for row in rows:
         bucket = summary[row["age_bucket"]]
         bucket["breaks"] += 1
-        bucket["notional"] += abs(row["notional"] or Decimal(0))
-        bucket["at_stake"] += abs(row["difference_amount"] or Decimal(0))
+        if row["currency"] != "USD" and row["notional_usd"] is None and row["notional"] is not None:
+            bucket["no_usd_rate"] += 1
+            continue
+        bucket["notional_usd"] += abs(row["notional_usd"] or Decimal(0))
+        bucket["at_stake_usd"] += abs(row["at_stake_usd"] or Decimal(0))
     return list(summary.values())
 
 

@@ -20,7 +20,7 @@ from recon.cli.common import console, fail, table
 app = typer.Typer(help="List, show, assign, resolve and approve breaks; see their history.", no_args_is_help=True)
 
 LIST_COLUMNS = ["break", "status", "priority", "type", "broker", "account", "instrument", "side", "at_stake",
-                "notional", "ccy", "age_d", "assignee", "incident"]  # fmt: skip
+                "ccy", "usd", "age_d", "assignee", "incident"]  # fmt: skip
 WAREHOUSE_OPT = typer.Option(None, "--warehouse", help="DuckDB file (default: RECON_HOME/warehouse.duckdb).")
 BY_OPT = typer.Option(None, "--by", help="Who makes the change (default: $RECON_USER or the login name).")
 
@@ -47,7 +47,8 @@ def _short(row: dict) -> dict:
         "break": row["break_id"][:12], "status": row["status"], "priority": row["priority"] or "",
         "type": row["break_type"], "broker": row["broker"], "account": row["account"],
         "instrument": row["instrument_id"], "side": row["side"], "at_stake": _money(row["difference_amount"]),
-        "notional": _money(row["notional"]), "ccy": row["currency"], "age_d": f"{row['age_days']:.1f}",
+        "ccy": row["currency"], "usd": _money(row.get("at_stake_usd")),
+        "age_d": f"{row['age_days']:.1f}",
         "assignee": row["assignee"] or "", "incident": row.get("incident") or "",
     }  # fmt: skip
 
@@ -72,7 +73,7 @@ def list_(
     priority: str | None = typer.Option(None, "--priority", help="P1..P4"),
     assignee: str | None = typer.Option(None, "--assignee"),
     break_type: str | None = typer.Option(None, "--type", help="e.g. QUANTITY_MISMATCH"),
-    min_notional: str | None = typer.Option(None, "--min-notional", help="Only breaks with |notional| >= this."),
+    min_notional: str | None = typer.Option(None, "--min-notional", help="Only breaks with |notional| >= this, in USD (a currency without a rate for the day: as it stands)."),
     older_than: float | None = typer.Option(None, "--older-than", help="Only breaks at least this many days old."),
     awaiting_approval: bool = typer.Option(False, "--awaiting-approval", help="Only breaks with a pending request."),
     aging: bool = typer.Option(False, "--aging", help="Also print counts and amounts per age bucket."),
@@ -105,9 +106,9 @@ def list_(
         return
     console.print(table(f"breaks ({len(rows)})", [_short(r) for r in rows], LIST_COLUMNS))
     if aging:
-        summary = [{**s, "notional": _money(s["notional"]), "at_stake": _money(s["at_stake"])}
+        summary = [{**s, "notional_usd": _money(s["notional_usd"]), "at_stake_usd": _money(s["at_stake_usd"])}
                    for s in aging_summary(rows)]  # fmt: skip
-        console.print(table("aging", summary, ["age", "breaks", "notional", "at_stake"]))
+        console.print(table("aging (USD)", summary, ["age", "breaks", "notional_usd", "at_stake_usd", "no_usd_rate"]))
 
 
 @app.command()
