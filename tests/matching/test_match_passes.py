@@ -139,7 +139,8 @@ def test_identical_prints_pair_in_time_order_and_the_extra_one_is_a_duplicate(wh
 
 
 def test_scope_by_broker_and_account(wh):
-    rows = [internal("I1"), broker("B1"), internal("I2", broker="castlerock"), broker("B2", broker="castlerock", quantity=5)]
+    rows = [internal("I1"), broker("B1"), internal("I2", broker="castlerock"), broker("B2", broker="castlerock", quantity=5),
+            internal("I3", broker=None)]  # no broker: outside any broker scope
     summary, matches, breaks = run(wh, rows, brokers=["northbridge"])
     assert matches == {("exact", "I1", "B1")} and breaks == set()
     assert summary["candidates_internal"] == 1
