@@ -1,4 +1,5 @@
--- Pass 0: the day's candidates for one reconciliation (internal vs :right_source).
+-- Pass 0: the day's candidates for one reconciliation (internal vs :right_source), drawn from
+-- w_source (48_source_all.sql: all of executions; a stream batch: only its keys).
 -- Every candidate gets a uid and ends in exactly one link (a match or a break) by the last pass.
 -- A run scoped to some brokers or accounts then narrows them (48_scope_narrow.sql): an IN-list
 -- test here would cost every whole-day run a second pass over the day.
@@ -14,7 +15,7 @@ SELECT
     -- NULL when the source reports neither (a drop copy rarely carries commission)
     CASE WHEN e.commission IS NULL AND e.fees IS NULL THEN NULL
          ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END AS charges
-FROM executions e
+FROM w_source e
 WHERE e.trade_date = :trade_date
   AND e.source = 'internal';
 
@@ -27,7 +28,7 @@ SELECT
     e.currency, e.order_id, e.group_id, e.file, e.line,
     CASE WHEN e.commission IS NULL AND e.fees IS NULL THEN NULL
          ELSE COALESCE(e.commission, 0) + COALESCE(e.fees, 0) END
-FROM executions e
+FROM w_source e
 WHERE e.trade_date = :trade_date
   AND e.source = :right_source;
 

@@ -64,12 +64,16 @@ def match_day(
     return {"recon": recon, **match_summary(wh)}
 
 
-def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None, accounts=None, rules=None) -> dict:
-    """The day's records of the pair, in scope, into w_candidates; -> the binds the passes use."""
+def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None, accounts=None, rules=None,
+                      source_sql: str | None = None) -> dict:
+    """The day's records of the pair, in scope, into w_candidates; -> the binds the passes use.
+
+    source_sql defines the view w_source the candidates are drawn from (default: all executions)."""
     if recon not in RECONS:
         raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
     prepare_scope(wh, brokers, accounts, rules)
     params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
+    wh.execute(source_sql or _sql("48_source_all.sql"))
     wh.execute(_sql("50_match_scope.sql"), params)
     if brokers or accounts:
         wh.execute(_sql("48_scope_narrow.sql"))

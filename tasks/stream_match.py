@@ -63,7 +63,12 @@ DELETE FROM w_breaks WHERE COALESCE(broker_ids, '') = ''
 """
 _IN_KEYS = ("EXISTS (SELECT 1 FROM w_stream_keys k WHERE k.broker = {t}.broker AND k.instrument_id = {t}.instrument_id "
             "AND k.trade_date = {t}.trade_date)")
-_NARROW = f"DELETE FROM w_candidates WHERE NOT {_IN_KEYS.format(t='w_candidates')}"
+# The batch's candidates come only from its keys (a join with the small keys table), never the whole day.
+_SOURCE_KEYS = """
+CREATE OR REPLACE VIEW w_source AS
+SELECT e.* FROM executions e
+JOIN w_stream_keys k ON k.broker = e.broker AND k.instrument_id = e.instrument_id AND k.trade_date = e.trade_date
+"""
 _BREAK_COLUMNS = ("break_id, break_type, recon, broker, account, instrument_id, asset_class, side, trade_date, currency, "
                   "internal_ids, broker_ids, internal_quantity, broker_quantity, internal_price, broker_price, "
                   "internal_settle, broker_settle, internal_commission, broker_commission, difference_amount, notional, "
@@ -115,9 +120,10 @@ def warm_up(warehouse_ref: str | None = None) -> None:
     ensure_stream_tables(wh)
     ensure_store(wh)
     convert = to_duckdb if wh.engine == "duckdb" else to_snowflake
-    files = ["49_match_setup.sql", "50_match_scope.sql", "48_scope_narrow.sql", *PASSES, "46_pair_round.sql", "47_link_pairs.sql",
-             "58_classify.sql", "59_outputs.sql", "62_triage.sql", "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
-    for text in [*(sql_file(f) for f in files), _NARROW, _HOLD_BACK, _CARRY_OVER, _DECIDE, _FINGERPRINTS]:
+    files = ["49_match_setup.sql", "48_source_all.sql", "50_match_scope.sql", "48_scope_narrow.sql", *PASSES,
+             "46_pair_round.sql", "47_link_pairs.sql", "58_classify.sql", "59_outputs.sql", "62_triage.sql",
+             "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
+    for text in [*(sql_file(f) for f in files), _SOURCE_KEYS, _HOLD_BACK, _CARRY_OVER, _DECIDE, _FINGERPRINTS]:
         convert(text)
 
 
@@ -168,9 +174,8 @@ def _remember_marks(wh: Warehouse, keys: list[dict], current: dict) -> None:
 
 def match_keys(wh: Warehouse, trade_date, keys: list[dict]) -> None:
     """tasks/match.py's passes, in its order, on the day's candidates of `keys` only."""
-    params = select_candidates(wh, trade_date, "dropcopy", sorted({k["broker"] for k in keys}))
     _load_keys(wh, keys)
-    wh.execute(_NARROW)
+    params = select_candidates(wh, trade_date, "dropcopy", sorted({k["broker"] for k in keys}), source_sql=_SOURCE_KEYS)
     run_passes(wh, params)
 
 
