@@ -1,8 +1,7 @@
--- Pass 0: the day's candidates for one reconciliation (internal vs :right_source), drawn from
--- w_source (48_source_all.sql: all of executions; a stream batch: only its keys).
+-- Pass 0: the day's candidates for one reconciliation (internal vs :right_source), drawn from the
+-- view w_source (tasks/match.py source_view: all of executions, or a run's broker/account scope;
+-- a stream batch: only its keys).
 -- Every candidate gets a uid and ends in exactly one link (a match or a break) by the last pass.
--- A run scoped to some brokers or accounts then narrows them (48_scope_narrow.sql): an IN-list
--- test here would cost every whole-day run a second pass over the day.
 -- Internal rows are written first and the other side after, so a scan of one side reads only that
 -- side's row groups. uid: a run-local integer (ids that leave the run are built from record ids).
 CREATE OR REPLACE TABLE w_candidates AS

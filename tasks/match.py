@@ -73,11 +73,21 @@ def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None,
         raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
     prepare_scope(wh, brokers, accounts, rules)
     params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
-    wh.execute(source_sql or _sql("48_source_all.sql"))
+    wh.execute(source_sql or source_view(bool(brokers), bool(accounts)))
     wh.execute(_sql("50_match_scope.sql"), params)
-    if brokers or accounts:
-        wh.execute(_sql("48_scope_narrow.sql"))
     return params
+
+
+def source_view(by_broker: bool, by_account: bool) -> str:
+    """w_source: all of executions, or only the scope's brokers/accounts. Joins with the small scope
+    tables filter while reading; a whole-day run has no join at all (an IN-list test on every row
+    cost a whole-day run as much as copying the day). A record with no broker is in no broker scope."""
+    sql = "CREATE OR REPLACE VIEW w_source AS SELECT e.* FROM executions e"
+    if by_broker:
+        sql += " JOIN (SELECT DISTINCT broker FROM w_scope_brokers) sb ON sb.broker = e.broker"
+    if by_account:
+        sql += " JOIN (SELECT DISTINCT account FROM w_scope_accounts) sa ON sa.account = e.account"
+    return sql
 
 
 def run_passes(wh: Warehouse, params: dict) -> None:

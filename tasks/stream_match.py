@@ -120,9 +120,8 @@ def warm_up(warehouse_ref: str | None = None) -> None:
     ensure_stream_tables(wh)
     ensure_store(wh)
     convert = to_duckdb if wh.engine == "duckdb" else to_snowflake
-    files = ["49_match_setup.sql", "48_source_all.sql", "50_match_scope.sql", "48_scope_narrow.sql", *PASSES,
-             "46_pair_round.sql", "47_link_pairs.sql", "58_classify.sql", "59_outputs.sql", "62_triage.sql",
-             "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
+    files = ["49_match_setup.sql", "50_match_scope.sql", *PASSES, "46_pair_round.sql", "47_link_pairs.sql",
+             "58_classify.sql", "59_outputs.sql", "62_triage.sql", "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
     for text in [*(sql_file(f) for f in files), _SOURCE_KEYS, _HOLD_BACK, _CARRY_OVER, _DECIDE, _FINGERPRINTS]:
         convert(text)
 
