@@ -57,3 +57,14 @@ CREATE TABLE IF NOT EXISTS fx_rates (
     currency     VARCHAR NOT NULL,
     usd_per_unit NUMBER(38, 12) NOT NULL
 );
+
+-- The store's breaks with their money in USD at the rate of their trade date (NULL without one):
+-- what the exports, the report and `recon breaks list` read.
+CREATE VIEW IF NOT EXISTS breaks_usd AS
+SELECT b.*,
+       CAST(CASE WHEN b.currency = 'USD' THEN b.difference_amount
+                 ELSE b.difference_amount * r.usd_per_unit END AS NUMBER(38, 6)) AS difference_usd,
+       CAST(CASE WHEN b.currency = 'USD' THEN b.notional
+                 ELSE b.notional * r.usd_per_unit END AS NUMBER(38, 6)) AS notional_usd
+FROM breaks b
+LEFT JOIN fx_rates r ON r.trade_date = b.trade_date AND r.currency = b.currency;

@@ -11,9 +11,9 @@ SELECT w.*,
 FROM (
     SELECT w.*,
            CAST(
-             (CASE WHEN w.money_at_risk >= 1000000 THEN 40
-                   WHEN w.money_at_risk >= 100000 THEN 30
-                   WHEN w.money_at_risk >= 10000 THEN 20
+             (CASE WHEN COALESCE(w.difference_usd, w.difference_amount) >= 1000000 THEN 40
+                   WHEN COALESCE(w.difference_usd, w.difference_amount) >= 100000 THEN 30
+                   WHEN COALESCE(w.difference_usd, w.difference_amount) >= 10000 THEN 20
                    ELSE 10 END)
            + (CASE WHEN :hours_to_cutoff <= 0 THEN 40
                    WHEN :hours_to_cutoff <= 2 THEN 30
@@ -26,9 +26,7 @@ FROM (
     FROM (
         SELECT w.*,
                CAST(CASE WHEN w.currency = 'USD' THEN w.difference_amount
-                         ELSE w.difference_amount * r.usd_per_unit END AS NUMBER(38, 6)) AS difference_usd,
-               COALESCE(CASE WHEN w.currency = 'USD' THEN w.difference_amount
-                             ELSE w.difference_amount * r.usd_per_unit END, w.difference_amount) AS money_at_risk
+                         ELSE w.difference_amount * r.usd_per_unit END AS NUMBER(38, 6)) AS difference_usd
         FROM w_breaks w
         LEFT JOIN fx_rates r ON r.trade_date = w.trade_date AND r.currency = w.currency
     ) w

@@ -44,8 +44,6 @@ def age_bucket(days: float) -> str:
 
 
 # ---- reading ------------------------------------------------------------------------------------
-# An amount of break b in USD with the day's rate (table fx_rates, alias r); NULL without a rate.
-_USD = "CASE WHEN b.currency = 'USD' THEN b.{col} ELSE b.{col} * r.usd_per_unit END"
 
 def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str | None = None,
                 account: str | None = None, trade_date=None, priority: str | None = None,
@@ -66,18 +64,15 @@ def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str
             where.append(f"b.{column} = :{column}")
             params[column] = value
     if min_notional is not None:  # in USD; a currency without a rate for the day compares as it stands
-        where.append(f"ABS(COALESCE({_USD.format(col='notional')}, b.notional)) >= :min_notional")
+        where.append("ABS(COALESCE(b.notional_usd, b.notional)) >= :min_notional")
         params["min_notional"] = min_notional
     if awaiting_approval:
         where.append("EXISTS (SELECT 1 FROM break_approvals a WHERE a.break_id = b.break_id AND a.status = 'pending')")
     rows = wh.fetch_rows(
-        f"SELECT b.*, l.number AS incident, CAST({_USD.format(col='notional')} AS NUMBER(38, 6)) AS notional_usd, "
-        f"CAST({_USD.format(col='difference_amount')} AS NUMBER(38, 6)) AS at_stake_usd "
-        "FROM breaks b LEFT JOIN incident_links l ON l.break_id = b.break_id "
-        "LEFT JOIN fx_rates r ON r.trade_date = b.trade_date AND r.currency = b.currency "
+        "SELECT b.*, l.number AS incident FROM breaks_usd b LEFT JOIN incident_links l ON l.break_id = b.break_id "
         f"WHERE {' AND '.join(where)} "
-        f"ORDER BY b.priority_score DESC NULLS LAST, ABS(COALESCE({_USD.format(col='notional')}, b.notional)) DESC "
-        f"NULLS LAST, b.break_id LIMIT {int(limit)}",
+        "ORDER BY b.priority_score DESC NULLS LAST, ABS(COALESCE(b.notional_usd, b.notional)) DESC NULLS LAST, "
+        f"b.break_id LIMIT {int(limit)}",
         params,
     )
     out = []
@@ -101,7 +96,7 @@ def aging_summary(rows: list[dict]) -> list[dict]:
             bucket["no_usd_rate"] += 1
             continue
         bucket["notional_usd"] += abs(row["notional_usd"] or Decimal(0))
-        bucket["at_stake_usd"] += abs(row["at_stake_usd"] or Decimal(0))
+        bucket["at_stake_usd"] += abs(row["difference_usd"] or Decimal(0))
     return list(summary.values())
 
 

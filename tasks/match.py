@@ -33,6 +33,8 @@ PASSES = [
 # 1:1 passes that build candidate pairs (w_cands) and link them by rounds of mutual best choice:
 # a round links a share of the candidates, so it repeats until it links nothing.
 PAIRING_PASSES = {"53_match_tolerance.sql", "56_break_mismatch.sql"}
+# Passes run more than once, with these extra binds: aggregates group the internal side, then the broker side.
+PASS_RUNS = {"52_match_aggregate.sql": [{"group_side": "L"}, {"group_side": "R"}]}
 MAX_ROUNDS = 10
 NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")
@@ -99,7 +101,8 @@ def run_passes(wh: Warehouse, params: dict) -> None:
 def link_records(wh: Warehouse, params: dict) -> None:
     """The matching passes: every candidate ends in exactly one link (w_links)."""
     for name in PASSES:
-        wh.execute(_sql(name), params)
+        for extra in PASS_RUNS.get(name, [{}]):
+            wh.execute(_sql(name), params | extra)
         if name in PAIRING_PASSES:
             for _ in range(MAX_ROUNDS):
                 wh.execute(_sql("46_pair_round.sql"))

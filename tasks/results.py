@@ -103,15 +103,8 @@ def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[d
 def run_breaks(wh: Warehouse, trade_date: date, run_id: str) -> list[dict]:
     """The run's open breaks, most urgent first, with the money at risk in USD (NULL without a rate)."""
     return wh.fetch_rows(
-        """
-        SELECT b.*,
-               CAST(CASE WHEN b.currency = 'USD' THEN b.difference_amount
-                         ELSE b.difference_amount * r.usd_per_unit END AS NUMBER(38, 6)) AS difference_usd
-        FROM breaks b
-        LEFT JOIN fx_rates r ON r.trade_date = b.trade_date AND r.currency = b.currency
-        WHERE b.trade_date = :d AND b.last_run_id = :r AND b.status <> 'closed'
-        ORDER BY b.priority_score DESC, b.difference_amount DESC, b.break_id
-        """,
+        "SELECT * FROM breaks_usd WHERE trade_date = :d AND last_run_id = :r AND status <> 'closed' "
+        "ORDER BY priority_score DESC, difference_amount DESC, break_id",
         {"d": trade_date, "r": run_id},
     )
 

@@ -47,7 +47,7 @@ def _short(row: dict) -> dict:
         "break": row["break_id"][:12], "status": row["status"], "priority": row["priority"] or "",
         "type": row["break_type"], "broker": row["broker"], "account": row["account"],
         "instrument": row["instrument_id"], "side": row["side"], "at_stake": _money(row["difference_amount"]),
-        "ccy": row["currency"], "usd": _money(row.get("at_stake_usd")),
+        "ccy": row["currency"], "usd": _money(row.get("difference_usd")),
         "age_d": f"{row['age_days']:.1f}",
         "assignee": row["assignee"] or "", "incident": row.get("incident") or "",
     }  # fmt: skip

@@ -65,13 +65,23 @@ def run(
         raise typer.Exit(1)
 
 
+def _quiet_console() -> None:
+    """The CLI prints its own tables: keep Prefect's INFO lines (run progress, the temporary
+    server's start and stop) off the terminal. Only the console handler's level is raised, never a
+    logger's: a logger at WARNING would also keep the run's INFO logs from the Prefect API and UI."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for h in logging.getLogger().handlers:
+        if isinstance(h, PrefectConsoleHandler):
+            h.setLevel(max(h.level, logging.WARNING))
+
+
 def _run_flow(d, landing, inputs, out, accounts, brokers, warehouse, verbose) -> dict:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        logging.getLogger("prefect").setLevel(logging.WARNING)
     from flows.daily import daily_reconciliation
 
+    if not verbose:
+        _quiet_console()
     with console.status(f"reconciling {d} (Prefect flow daily-reconciliation)..."):
         try:
             return daily_reconciliation(
