@@ -42,24 +42,63 @@ def to_duckdb(sql: str) -> list[str]:
     """Snowflake SQL -> DuckDB statements (one per statement in the text)."""
     out = []
     for tree in sqlglot.parse(sql, read="snowflake"):
-        stmt = tree.transform(_duckdb_rewrites).sql(dialect="duckdb", comments=False) if tree else ""
+        if tree is None:
+            continue
+        out.extend(_autoincrement_sequences(tree))
+        stmt = tree.transform(_duckdb_rewrites).sql(dialect="duckdb", comments=False)
         if stmt.strip():
             out.append(_WORK_TABLE.sub(r"CREATE OR REPLACE TEMP \1 \2", stmt))
     return out
 
 
-def _duckdb_rewrites(node):
-    """Same results, DuckDB's faster way (each measured at 1M records):
-    - ROW_NUMBER() OVER (ORDER BY NULL): Snowflake requires an ORDER BY, NULL says any order will
-      do; DuckDB would still sort on the constant (twice the time): the ORDER BY is dropped.
-    - LISTAGG(x, sep) WITHIN GROUP (ORDER BY x): DuckDB's ordered aggregate is ~6x slower than
-      collecting a list and sorting it; NULLs are skipped either way."""
+def _autoincrement_sequences(tree) -> list[str]:
+    """Snowflake's `col BIGINT AUTOINCREMENT` (in CREATE or ALTER TABLE) is a sequence and a
+    DEFAULT nextval(...) on DuckDB, which has no AUTOINCREMENT: the sequence is created first and
+    _duckdb_rewrites points the column at it. Rows already in a table get their own values."""
     from sqlglot import exp
 
-    if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber):
-        order = node.args.get("order")
-        if order and all(isinstance(o.this, exp.Null) for o in order.expressions):
-            node.set("order", None)
+    table = tree.find(exp.Table)
+    out = []
+    for col in tree.find_all(exp.ColumnDef):
+        for c in col.args.get("constraints") or []:
+            if isinstance(c.kind, exp.AutoIncrementColumnConstraint) and table is not None:
+                seq = sequence_name(table.name, col.name)
+                out.append(f"CREATE SEQUENCE IF NOT EXISTS {seq}")
+                c.set("kind", exp.DefaultColumnConstraint(this=exp.Anonymous(this="nextval", expressions=[exp.Literal.string(seq)])))
+    return out
+
+
+def sequence_name(table: str, column: str) -> str:
+    """The DuckDB sequence behind an AUTOINCREMENT column."""
+    return check_identifier(f"{table}_{column}_seq".lower())
+
+
+def literal_binds(sql: str, params: dict) -> str:
+    """:name binds written in as SQL literals, for statements that take no binds (CREATE VIEW on
+    DuckDB). Values come from code (dates, validated names), and sqlglot quotes them."""
+    from datetime import date as date_type
+
+    from sqlglot import exp
+
+    def literal(node):
+        if isinstance(node, exp.Placeholder) and node.name in params:
+            value = params[node.name]
+            if isinstance(value, date_type):
+                return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+            if isinstance(value, str):
+                return exp.Literal.string(value)
+            raise TypeError(f"bind :{node.name}: no literal form for {type(value).__name__}")
+        return node
+
+    return ";\n".join(t.transform(literal).sql(dialect="snowflake") for t in sqlglot.parse(sql, read="snowflake") if t)
+
+
+def _duckdb_rewrites(node):
+    """Same results, DuckDB's faster way (measured at 1M records): LISTAGG(x, sep) WITHIN GROUP
+    (ORDER BY x): DuckDB's ordered aggregate is ~6x slower than collecting a list and sorting it;
+    NULLs are skipped either way."""
+    from sqlglot import exp
+
     if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
         value, keys = node.this.this, node.this.expressions
         if len(keys) == 1 and not keys[0].args.get("desc") and keys[0].this == value:

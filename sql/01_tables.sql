@@ -2,7 +2,7 @@
 -- Raw landing tables raw_<mapping name> are created per layout by recon/mapping/load.py:
 -- every file column as VARCHAR named f_<sanitized header>, plus _file and _line.
 
--- Canonical executions: columns exactly recon.model.EXECUTION_SCHEMA (same order).
+-- Canonical executions: columns exactly recon.model.EXECUTION_SCHEMA (same order), then uid.
 CREATE TABLE IF NOT EXISTS executions (
     source        VARCHAR NOT NULL,        -- internal | broker | dropcopy
     record_id     VARCHAR NOT NULL,        -- the source's own id (trade id, ExecID, broker ref)
@@ -35,7 +35,10 @@ CREATE TABLE IF NOT EXISTS executions (
     ref_id        VARCHAR,
     version       INTEGER,
     file          VARCHAR,                 -- the input file (key for idempotent re-ingestion)
-    line          BIGINT                   -- 1-based physical row in the file (header = 1)
+    line          BIGINT,                  -- 1-based physical row in the file (header = 1)
+    -- The warehouse's own id for the row, given on insert (writers never set it): matching reads
+    -- executions in place by uid instead of copying the day into a work table first.
+    uid           BIGINT AUTOINCREMENT
 );
 
 -- Every input row that could not become canonical, with the reason. Nothing is dropped silently.

@@ -14,7 +14,7 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse, sql_file
+from blocks.warehouse import Warehouse, get_warehouse, literal_binds, sql_file
 from tasks.tolerances import load_rules, tolerances_table
 
 # Order matters: matching passes first, then break pairings, then what is left. Aggregates go
@@ -68,7 +68,7 @@ def match_day(
 
 def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None, accounts=None, rules=None,
                       source_sql: str | None = None) -> dict:
-    """The day's records of the pair, in scope, into w_candidates; -> the binds the passes use.
+    """The day's records of the pair, in scope, as the view w_candidates; -> the binds the passes use.
 
     source_sql defines the view w_source the candidates are drawn from (default: all executions)."""
     if recon not in RECONS:
@@ -76,7 +76,8 @@ def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None,
     prepare_scope(wh, brokers, accounts, rules)
     params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
     wh.execute(source_sql or source_view(bool(brokers), bool(accounts)))
-    wh.execute(_sql("50_match_scope.sql"), params)
+    scope = {"trade_date": date.fromisoformat(str(trade_date)), "right_source": recon}
+    wh.execute(literal_binds(_sql("50_match_scope.sql"), scope))
     return params
 
 

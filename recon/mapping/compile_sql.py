@@ -42,15 +42,21 @@ class CompiledMapping:
 
 
 def compile_mapping(
-    spec: MappingSpec, header: list[str], raw_columns: dict[str, str], source: str | None = None
+    spec: MappingSpec,
+    header: list[str],
+    raw_columns: dict[str, str],
+    source: str | None = None,
+    uid_from_line: bool = False,
 ) -> CompiledMapping:
     """header: the file's columns in order; raw_columns: header name -> raw column name;
-    source: the relation the executions pass reads (default: raw_<name>)."""
+    source: the relation the executions pass reads (default: raw_<name>);
+    uid_from_line: each row's uid is :uid_base + its line (a block of uids the caller reserved)
+    instead of the table's default."""
     raw_table = raw_table_name(spec)
     stage = build_stage(spec, header, raw_columns, raw_table)
     cte = stage.cte(source)
     return CompiledMapping(
-        executions_sql=_executions_insert(spec, stage, cte),
+        executions_sql=_executions_insert(spec, stage, cte, uid_from_line),
         keep_rejected_sql=_keep_rejected(raw_table, [raw_columns[h] for h in header], source or raw_table),
         prune_raw_sql=(
             f"DELETE FROM {raw_table} AS r USING executions AS e\n"
@@ -61,12 +67,15 @@ def compile_mapping(
     )
 
 
-def _executions_insert(spec: MappingSpec, stage: Stage, cte: str) -> str:
+def _executions_insert(spec: MappingSpec, stage: Stage, cte: str, uid_from_line: bool) -> str:
     values = _canonical_values(spec, stage)
     missing = [n for n in EXECUTION_SCHEMA.names if n not in values]
     if missing:  # the canonical model grew a column this compiler does not fill yet
         raise AssertionError(f"compile_sql does not fill executions columns {missing}")
     names = EXECUTION_SCHEMA.names
+    if uid_from_line:
+        values["uid"] = "CAST(:uid_base AS BIGINT) + c._line"
+        names = [*names, "uid"]
     select = ",\n    ".join(f"{values[n]} AS {n}" for n in names)
     return (
         f"INSERT INTO executions ({', '.join(names)})\n{cte}\n"

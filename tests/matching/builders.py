@@ -47,13 +47,11 @@ def broker(record_id: str, **kw) -> Execution:
 
 
 def create_executions_table(wh) -> None:
-    """The canonical table, from the Arrow schema (the ingestion DDL has the same columns)."""
+    """An empty canonical table, from the ingestion DDL (which gives every row its uid)."""
+    from tasks.ingest import ensure_tables
+
     wh.execute("DROP TABLE IF EXISTS executions")
-    empty = executions_to_arrow([])
-    conn = wh.connection()
-    conn.register("_empty", empty)
-    conn.execute("CREATE TABLE executions AS SELECT * FROM _empty")
-    conn.unregister("_empty")
+    ensure_tables(wh)
 
 
 def load(wh, rows: list[Execution]) -> None:
