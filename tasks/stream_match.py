@@ -63,11 +63,14 @@ DELETE FROM w_breaks WHERE COALESCE(broker_ids, '') = ''
 """
 _IN_KEYS = ("EXISTS (SELECT 1 FROM w_stream_keys k WHERE k.broker = {t}.broker AND k.instrument_id = {t}.instrument_id "
             "AND k.trade_date = {t}.trade_date)")
-# The batch's candidates come only from its keys (a join with the small keys table), never the whole day.
+# The batch's candidates come only from its keys (a join with the small keys table), never the whole
+# day. Copied once per batch: the passes read their candidates about ten times, and a view would
+# repeat the join over the day's executions each time (the day's book can be a million rows).
 _SOURCE_KEYS = """
-CREATE OR REPLACE VIEW w_source AS
+CREATE OR REPLACE TABLE w_stream_source AS
 SELECT e.* FROM executions e
-JOIN w_stream_keys k ON k.broker = e.broker AND k.instrument_id = e.instrument_id AND k.trade_date = e.trade_date
+JOIN w_stream_keys k ON k.broker = e.broker AND k.instrument_id = e.instrument_id AND k.trade_date = e.trade_date;
+CREATE OR REPLACE VIEW w_source AS SELECT * FROM w_stream_source
 """
 _BREAK_COLUMNS = ("break_id, break_type, recon, broker, account, instrument_id, asset_class, side, trade_date, currency, "
                   "internal_ids, broker_ids, internal_quantity, broker_quantity, internal_price, broker_price, "
