@@ -64,7 +64,5 @@ JOIN w_open o
  AND CASE WHEN o.side_of = 'L' THEN COALESCE(o.order_id, o.group_id) ELSE COALESCE(o.group_id, o.order_id) END
      = st.grp;
 
--- Most of what the exact pass left is linked after the first run: rewrite w_open rather than mark
--- it deleted, so the later passes scan only what is left.
-CREATE OR REPLACE TABLE w_open AS
-SELECT * FROM w_open WHERE uid NOT IN (SELECT uid FROM w_links WHERE pass = 'aggregate');
+-- The next run (and pass) must not see what this run linked. sql/53 then rewrites w_open once.
+DELETE FROM w_open WHERE uid IN (SELECT uid FROM w_links WHERE pass = 'aggregate');

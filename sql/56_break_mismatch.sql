@@ -15,25 +15,25 @@ FROM w_open l JOIN w_open r
   ON l.side_of = 'L' AND r.side_of = 'R' AND l.broker = r.broker AND l.account = r.account
  AND l.instrument_id = r.instrument_id AND l.side = r.side AND l.trade_date = r.trade_date
 WHERE ABS(l.quantity - r.quantity) > r.qty_tol
-  AND ABS(l.price - r.price) * 10000 <= GREATEST(r.price_abs * 10000, r.price_bps * ABS(r.price))
+  AND ABS(l.price - r.price) * 10000 <= r.price_tol_e4
 UNION ALL
 SELECT l.uid, r.uid, 'PRICE_MISMATCH', 2, 1, ABS(l.price - r.price), ABS(l.quantity - r.quantity)
 FROM w_open l JOIN w_open r
   ON l.side_of = 'L' AND r.side_of = 'R' AND l.broker = r.broker AND l.account = r.account
  AND l.instrument_id = r.instrument_id AND l.side = r.side AND l.trade_date = r.trade_date
  AND l.quantity = r.quantity
-WHERE ABS(l.price - r.price) * 10000 > GREATEST(r.price_abs * 10000, r.price_bps * ABS(r.price))
+WHERE ABS(l.price - r.price) * 10000 > r.price_tol_e4
 UNION ALL
 SELECT l.uid, r.uid, 'SIDE_MISMATCH', 3, 1, ABS(l.price - r.price), ABS(l.quantity - r.quantity)
 FROM w_open l JOIN w_open r
   ON l.side_of = 'L' AND r.side_of = 'R' AND l.broker = r.broker AND l.account = r.account
  AND l.instrument_id = r.instrument_id AND l.trade_date = r.trade_date AND l.side <> r.side
  AND l.quantity = r.quantity
-WHERE ABS(l.price - r.price) * 10000 <= GREATEST(r.price_abs * 10000, r.price_bps * ABS(r.price))
+WHERE ABS(l.price - r.price) * 10000 <= r.price_tol_e4
 UNION ALL
 SELECT l.uid, r.uid, 'ACCOUNT_MISMATCH', 4, 1, ABS(l.price - r.price), ABS(l.quantity - r.quantity)
 FROM w_open l JOIN w_open r
   ON l.side_of = 'L' AND r.side_of = 'R' AND l.broker = r.broker AND l.account <> r.account
  AND l.instrument_id = r.instrument_id AND l.side = r.side AND l.trade_date = r.trade_date
  AND l.quantity = r.quantity
-WHERE ABS(l.price - r.price) * 10000 <= GREATEST(r.price_abs * 10000, r.price_bps * ABS(r.price));
+WHERE ABS(l.price - r.price) * 10000 <= r.price_tol_e4;
