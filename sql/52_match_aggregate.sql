@@ -27,7 +27,7 @@ WITH c AS (
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
-      ON s.side_of <> g.side_of AND s.broker = g.broker AND s.account = g.account
+      ON s.side_of <> :group_side AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
      AND s.quantity = g.q
     WHERE s.qty_tol = 0
@@ -39,7 +39,7 @@ WITH c AS (
            ABS(g.q - s.quantity) AS dq, ABS(g.sqp - s.price * g.q) AS dv
     FROM w_groups g
     JOIN w_open s
-      ON s.side_of <> g.side_of AND s.broker = g.broker AND s.account = g.account
+      ON s.side_of <> :group_side AND s.broker = g.broker AND s.account = g.account
      AND s.instrument_id = g.instrument_id AND s.side = g.side AND s.trade_date = g.trade_date
     WHERE s.qty_tol > 0
       AND ABS(g.q - s.quantity) <= s.qty_tol
