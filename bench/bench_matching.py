@@ -15,7 +15,7 @@ the same run, on the same canonical data:
     and every column of both records written to a table.
 Lower bounds, to show what the floors leave room for: the exact and N:1 passes alone, bare (pair ids
 to tables, nothing else), and DuckDB's CSV reader loading the same files with no checks.
-Our time is split into matching (the day's candidates into w_candidates, then every pass until
+Our time is split into matching (the day's candidates as the view w_candidates, then every pass until
 each record is in one link) and classification + outputs (58_classify, 59_outputs).
 Each part runs in its own process so its peak memory (ru_maxrss) is its own.
 
@@ -215,7 +215,7 @@ def main() -> None:
     rows = [
         ("fix-recon: load + normalize (4 files, mappings)", ours["load_normalize"], ours["peak_mb"]),
         ("fix-recon: matching (candidates + every pass)", ours["match"], ours["peak_mb"]),
-        ("  of which the day's candidates into a work table", ours["candidates"], ours["peak_mb"]),
+        ("  of which setting up the candidates (a view: no copy)", ours["candidates"], ours["peak_mb"]),
         ("fix-recon: classify + outputs", ours["classify"], ours["peak_mb"]),
         ("fix-recon: whole pipeline", ours["total"], ours["peak_mb"]),
         ("baseline: bare DuckDB join, COUNT(*)", join["count"], join["peak_mb"]),
