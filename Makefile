@@ -32,7 +32,7 @@ install-test: $(TSTAMP) node_modules/.installed
 
 ## make demo: a whole trading day on the embedded defaults (no cloud account).
 demo: $(STAMP)
-	RECON_HOME=$(OUT)/.recon PREFECT_HOME=$(OUT)/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
+	PREFECT_HOME=$(OUT)/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
 	  $(BIN)/recon demo --date $(DATE) --trades $(TRADES) --seed $(SEED) --out $(OUT)
 
 ## make test: installs the test extras and node tools, then runs every test.

@@ -47,7 +47,7 @@ class CheckpointStore:
     def __init__(self, warehouse: Warehouse, stream: str):
         self.warehouse = warehouse
         self.stream = stream
-        warehouse.run_file("40_stream_checkpoints.sql")
+        warehouse.ensure_schema("40_stream_checkpoints.sql")
 
     def load(self) -> dict[str, str]:
         rows = self.warehouse.fetch_rows(

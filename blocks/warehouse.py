@@ -153,6 +153,7 @@ class Warehouse(Block):
     _conn: Any = PrivateAttr(default=None)
     _connector: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.RLock)
+    _schema_checked: set = PrivateAttr(default_factory=set)
 
     # ---- connection -------------------------------------------------------------------------
     def connection(self):
@@ -238,6 +239,37 @@ class Warehouse(Block):
     def run_file(self, name: str, params: dict | None = None) -> None:
         self.execute(sql_file(name), params)
 
+    def ensure_schema(self, name: str) -> None:
+        """Run a DDL file (CREATE TABLE IF NOT EXISTS ...) and check the tables it declares."""
+        self.run_file(name)
+        self.check_schema(name)
+
+    def check_schema(self, name: str) -> None:
+        """Every table the DDL file declares has every column it declares (once per connection).
+        IF NOT EXISTS keeps a table an older version made: without this check its first use fails
+        deep inside a task with a binder error about one column."""
+        if name in self._schema_checked:
+            return
+        for table, columns in _declared_columns(sql_file(name)).items():
+            rows = self.fetch_rows(
+                "SELECT LOWER(column_name) AS c FROM information_schema.columns "
+                "WHERE LOWER(table_name) = :t AND LOWER(table_schema) = LOWER(CURRENT_SCHEMA())", {"t": table}
+            )
+            missing = [c for c in columns if c not in {r["c"] for r in rows}]
+            if missing:
+                raise SchemaMismatch(
+                    f"table {table} in {self.describe()} has no column(s) {', '.join(missing)} "
+                    f"(sql/{name} declares them): it was made by an older fix-recon. Re-create it: "
+                    + ("delete the DuckDB file (re-ingest the inputs)" if self.engine == "duckdb"
+                       else f"drop {table} (or ALTER TABLE {table} ADD COLUMN ...) and re-run")
+                )
+        self._schema_checked.add(name)
+
+    def describe(self) -> str:
+        if self.engine == "duckdb":
+            return f"DuckDB {self.duckdb_path or recon_home() / 'warehouse.duckdb'}"
+        return f"Snowflake ({self.snowflake_block or 'connector'})"
+
     # ---- loading ----------------------------------------------------------------------------
     def load_arrow(self, table: str, data: pa.Table, *, replace: bool = False) -> int:
         """Append (or replace) rows into a table that exists; columns matched by name."""
@@ -263,6 +295,23 @@ class Warehouse(Block):
                 for i in range(0, len(rows), 5000):
                     cur.executemany(f"INSERT INTO {table} ({collist}) VALUES ({placeholders})", rows[i : i + 5000])
         return data.num_rows
+
+
+class SchemaMismatch(RuntimeError):
+    """A table in the warehouse lacks columns this version's DDL declares."""
+
+
+@lru_cache(maxsize=64)
+def _declared_columns(sql: str) -> dict[str, tuple[str, ...]]:
+    """CREATE TABLE statements in a DDL text -> {table: its column names}, lower case."""
+    from sqlglot import exp
+
+    out = {}
+    for tree in sqlglot.parse(sql, read="snowflake"):
+        if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
+            cols = tuple(c.name.lower() for c in tree.this.expressions if isinstance(c, exp.ColumnDef))
+            out[tree.this.this.name.lower()] = cols
+    return out
 
 
 # A bind in transpiled text: $name (DuckDB) or %(name)s (Snowflake connector, pyformat).

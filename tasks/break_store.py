@@ -31,7 +31,7 @@ def hours_to_cutoff(trade_date: date, now: datetime) -> float:
 
 
 def ensure_store(wh: Warehouse) -> None:
-    wh.run_file("20_break_store.sql")
+    wh.ensure_schema("20_break_store.sql")
 
 
 def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now: datetime | None = None) -> dict:

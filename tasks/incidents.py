@@ -63,7 +63,7 @@ def _jsonable(value):
 
 
 def ensure_outbox(warehouse: Warehouse) -> None:
-    warehouse.run_file("30_incident_outbox.sql")
+    warehouse.ensure_schema("30_incident_outbox.sql")
 
 
 # ---- enqueue ------------------------------------------------------------------------------------

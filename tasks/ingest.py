@@ -48,6 +48,7 @@ def ensure_tables(warehouse: Warehouse) -> None:
         "AND LOWER(column_name) = 'uid' AND LOWER(table_schema) = LOWER(CURRENT_SCHEMA())"
     ):  # a warehouse made before executions had uids: every row gets one
         warehouse.execute("ALTER TABLE executions ADD COLUMN uid BIGINT AUTOINCREMENT")
+    warehouse.check_schema("01_tables.sql")
 
 
 def load_instruments(warehouse: Warehouse, path: str | Path) -> int:

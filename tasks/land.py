@@ -48,7 +48,7 @@ def _sha256(path: str) -> str:
 
 
 def _already_landed(wh, key: str, digest: str) -> dict | None:
-    wh.run_file("02_landed_files.sql")
+    wh.ensure_schema("02_landed_files.sql")
     row = wh.fetch_rows("SELECT sha256, totals FROM landed_files WHERE file = :f", {"f": key})
     return json.loads(row[0]["totals"]) if row and row[0]["sha256"] == digest else None
 

@@ -28,7 +28,7 @@ BREAK_COLUMNS = [
 
 def persist_results(wh: Warehouse, trade_date: date, recon: str, run_id: str) -> None:
     """Replace the day's matches and record outcomes (in scope) with this run's."""
-    wh.run_file("21_results.sql")
+    wh.ensure_schema("21_results.sql")
     wh.run_file("61_publish_results.sql", {"trade_date": trade_date, "recon": recon, "run_id": run_id})
 
 

@@ -149,7 +149,7 @@ def ensure_stream_tables(wh: Warehouse) -> None:
     if _ENSURED.get(id(wh)) is wh:
         return
     ensure_tables(wh)
-    wh.run_file("41_stream_tables.sql")
+    wh.ensure_schema("41_stream_tables.sql")
     wh.execute(_WORK_DDL)
     _ENSURED[id(wh)] = wh
 

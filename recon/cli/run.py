@@ -122,11 +122,20 @@ def demo(
     seed: int = typer.Option(7, "--seed", help="Random seed."),
     out: Path = typer.Option(Path("demo-out"), "--out", help="Where the day and the results go."),
 ) -> None:
-    """A whole trading day on the embedded defaults: generate, ingest, match, report."""
+    """A whole trading day on the embedded defaults: generate, ingest, match, report.
+
+    The demo has its own warehouse, OUT/.recon/warehouse.duckdb (never the one RECON_HOME names),
+    and starts it empty each time: a warehouse left by an older version cannot trip it up."""
+    from blocks.warehouse import reset_warehouses
     from recon.cli.generate import write_day
     from recon.generator import DayConfig
 
     d = _date(trade_date)
+    home = (out / ".recon").resolve()
+    reset_warehouses()
+    for stale in (home / "warehouse.duckdb", home / "warehouse.duckdb.wal"):
+        stale.unlink(missing_ok=True)
+    os.environ["RECON_HOME"] = str(home)
     landing = out / "day"
     write_day(DayConfig(trade_date=d, trades=trades, seed=seed), landing)
     summary = _run_flow(d, landing, None, out / "results", None, None, None, False)

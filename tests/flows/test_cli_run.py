@@ -58,3 +58,25 @@ def test_run_with_explicit_inputs_and_usage_errors(prefect_harness, home):
     assert ok.exit_code == 1, ok.output  # breaks remain, and --fail-on-breaks says so
     summary = json.loads((home / "o" / "summary.json").read_text())
     assert {s["broker"] for s in summary["sources"]} == {"castlerock"}
+
+
+def test_demo_starts_from_its_own_empty_warehouse(prefect_harness, home):
+    """A demo warehouse left by an older version (here: break_events without event_at) is not
+    reused, and the warehouse RECON_HOME names is not touched."""
+    import duckdb
+
+    out = home / "demo-old"
+    (out / ".recon").mkdir(parents=True)
+    old = duckdb.connect(str(out / ".recon" / "warehouse.duckdb"))
+    old.execute("CREATE TABLE break_events (event_id VARCHAR, break_id VARCHAR, \"at\" TIMESTAMP)")
+    old.close()
+    result = CliRunner().invoke(app, ["demo", "--trades", "200", "--seed", "5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "match rate" in result.output
+    assert not (home / "home" / "warehouse.duckdb").exists()
+    reset_warehouses()  # close the demo's connection before reading its file
+    con = duckdb.connect(str(out / ".recon" / "warehouse.duckdb"), read_only=True)
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'break_events'").fetchall()}
+    con.close()
+    assert "event_at" in cols and "at" not in cols

@@ -90,3 +90,17 @@ def test_new_values_on_the_same_records_are_a_change(wh):
     assert events == {"changed": 1, "seen": 2}
     row = wh.fetch_rows("SELECT status, broker_quantity FROM breaks WHERE break_id = :b", {"b": qty_break})[0]
     assert row == {"status": "open", "broker_quantity": 450}
+
+
+def test_a_table_from_an_older_version_is_named_with_the_fix(wh):
+    """IF NOT EXISTS keeps a table an older version made; the store says which and what to do,
+    before any task trips over the missing column."""
+    from blocks.warehouse import SchemaMismatch
+    from tasks.break_store import ensure_store
+
+    wh.execute("CREATE TABLE break_events (event_id VARCHAR, break_id VARCHAR, event VARCHAR)")
+    with pytest.raises(SchemaMismatch, match=r"table break_events .* no column\(s\) event_at, actor.*older fix-recon.*delete"):
+        ensure_store(wh)
+    wh.execute("DROP TABLE break_events")
+    ensure_store(wh)  # re-created: the check passes and is not repeated on this connection
+    assert "20_break_store.sql" in wh._schema_checked
