@@ -53,8 +53,9 @@ def to_duckdb(sql: str) -> list[str]:
 
 def _autoincrement_sequences(tree) -> list[str]:
     """Snowflake's `col BIGINT AUTOINCREMENT` (in CREATE or ALTER TABLE) is a sequence and a
-    DEFAULT nextval(...) on DuckDB, which has no AUTOINCREMENT: the sequence is created first and
-    _duckdb_rewrites points the column at it. Rows already in a table get their own values."""
+    DEFAULT nextval(...) on DuckDB, which has no AUTOINCREMENT: the column is pointed at the
+    sequence here (in place) and the sequence's DDL returned to run first. ALTER ... ADD COLUMN
+    gives the rows already in the table their own values."""
     from sqlglot import exp
 
     table = tree.find(exp.Table)
