@@ -159,9 +159,14 @@ def consume(
     duration_seconds: float | None = None,
     stop_when_idle: float | None = None,
     warehouse_ref: str | None = None,
+    idle_handler: Callable[..., dict] | None = None,
 ) -> dict:
     """Run until max_batches non-empty batches, duration_seconds, or stop_when_idle seconds without a
-    record and with nothing pending; -> totals and the last batches' metrics."""
+    record and with nothing pending; -> totals and the last batches' metrics.
+
+    idle_handler (default: handler) runs the ticks with no record and no fill waiting for its
+    window (they look for late internal bookings): the per-batch flow would otherwise add a flow
+    run to the Prefect UI every IDLE_TICK_SECONDS of a quiet stream."""
     if batch_size < 1 or batch_seconds <= 0:
         raise ValueError("batch_size must be >= 1 and batch_seconds > 0")
     warm_up(warehouse_ref)
@@ -187,16 +192,17 @@ def consume(
                 idle_since = time.monotonic()
                 continue
             pending = results[-1]["pending"] if results else 0
+            # Checked before a tick is: when ticks are due on every poll, they must not starve it.
+            if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
+                break
             # Windows pass, and internal bookings land, without new records: tick the reconciliation
             # (every batch_seconds while fills wait for their window, else every IDLE_TICK_SECONDS).
             if now - last_tick >= (batch_seconds if pending else max(batch_seconds, IDLE_TICK_SECONDS)):
-                results.append(handler([], stream, broker, senders, window_seconds, warehouse_ref))
+                tick = handler if pending else (idle_handler or handler)
+                results.append(tick([], stream, broker, senders, window_seconds, warehouse_ref))
                 last_tick = now
                 if results[-1]["breaks"] or results[-1]["matched"]:
                     idle_since = time.monotonic()
-                continue
-            if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
-                break
     finally:
         prefetch.close()
     log.info("stream %s: %d batch(es), %d record(s)", stream, batches, records)
@@ -227,6 +233,7 @@ def consume_stream(
         consumers, stream, load_handler(handler), broker=broker, senders=senders, batch_size=batch_size,
         batch_seconds=batch_seconds, window_seconds=window_seconds, max_batches=max_batches,
         duration_seconds=duration_seconds, stop_when_idle=stop_when_idle, warehouse_ref=warehouse_ref,
+        idle_handler=load_handler(PLAIN_HANDLER),
     )  # fmt: skip
 
 

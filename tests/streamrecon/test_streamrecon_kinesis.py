@@ -143,3 +143,33 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
         "SELECT op FROM incident_outbox WHERE break_id = :b ORDER BY seq", {"b": brk[0]["break_id"]})]  # fmt: skip
     assert ops == ["upsert", "resolve"]
     assert D == fill["trade_date"]
+
+
+def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(recon_kinesalite, stream_day, monkeypatch, home):
+    """Batches with records, and ticks while fills wait for their window, go to the handler (a flow
+    run each under Prefect); ticks of a quiet stream go to the plain steps, so a quiet stream does
+    not add a flow run to the UI every few seconds."""
+    import tasks.stream_consume as sc
+
+    monkeypatch.setattr(sc, "IDLE_TICK_SECONDS", 0.05)
+    land_internal(instruments=str(stream_day / "reference" / "instruments.csv"))  # no bookings: every fill waits
+    name = recon_kinesalite.create_stream(1)
+    KinesisStream.local(recon_kinesalite.endpoint, name).producer().put(day_messages(stream_day)[:80])
+    calls = {"handler": [], "idle": []}
+
+    def spy(kind):
+        def run(batch, *args):
+            result = reconcile_batch(batch, *args)
+            calls[kind].append((len(batch), result["pending"], result["breaks"]))
+            return result
+        return run
+
+    consumer = KinesisStream.local(recon_kinesalite.endpoint, name).consumer(get_warehouse())
+    summary = consume([(consumer, None)], name, spy("handler"), senders=SENDERS, batch_size=40, batch_seconds=0.1,
+                      window_seconds=1.5, stop_when_idle=1.0, idle_handler=spy("idle"))  # fmt: skip
+    handled = calls["handler"]
+    assert len([c for c in handled if c[0]]) == summary["batches"] >= 2
+    waiting_ticks = [c for c in handled if not c[0]]
+    assert waiting_ticks and sum(c[2] for c in waiting_ticks) > 0  # the windows passed in these ticks
+    assert calls["idle"] and all(n == 0 and pending == 0 for n, pending, _ in calls["idle"])
+    assert get_warehouse().scalar("SELECT COUNT(*) FROM stream_fills WHERE decided_at IS NULL") == 0
