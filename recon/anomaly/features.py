@@ -80,8 +80,14 @@ class FeatureFrame:
 def compute_features(wh, trade_date: date, history_days: int = DEFAULT_HISTORY_DAYS) -> FeatureFrame:
     """Run sql/70_features.sql on the pair in the work tables and read w_features in schema order."""
     wh.run_file("70_features.sql", {"trade_date": trade_date, "history_days": history_days})
-    cols = ", ".join(FEATURE_NAMES)
-    table = wh.fetch_arrow(f"SELECT link_id, {cols} FROM w_features ORDER BY link_id")
+    cols = ", ".join(f"f.{name}" for name in FEATURE_NAMES)
+    # In the links' business order (their record ids), not by link_id: uids depend on the order the
+    # day's files landed in (concurrently), and a detector that subsamples (IForest) would then
+    # fit a different model on the same day from run to run.
+    table = wh.fetch_arrow(
+        f"SELECT f.link_id, {cols} FROM w_features f LEFT JOIN w_results r ON r.link_id = f.link_id "
+        "ORDER BY r.internal_ids, r.broker_ids, f.link_id"
+    )
     return frame_from_table(table)
 
 
