@@ -248,7 +248,9 @@ class Warehouse(Block):
     def check_schema(self, name: str) -> None:
         """Every table the DDL file declares has every column it declares (once per connection).
         IF NOT EXISTS keeps a table an older version made: without this check its first use fails
-        deep inside a task with a binder error about one column."""
+        deep inside a task with a binder error about one column. On the embedded engine a missing
+        AUTOINCREMENT column is added (the rows already there are numbered); adding one to a
+        Snowflake table that has rows is not verified, so there it is reported like any other."""
         if name in self._schema_checked:
             return
         for table, columns in _declared_columns(sql_file(name)).items():
@@ -257,6 +259,9 @@ class Warehouse(Block):
                 "WHERE LOWER(table_name) = :t AND LOWER(table_schema) = LOWER(CURRENT_SCHEMA())", {"t": table}
             )
             missing = [c for c in columns if c not in {r["c"] for r in rows}]
+            for column in [c for c in missing if self.engine == "duckdb" and "AUTOINCREMENT" in columns[c]]:
+                self.execute(f"ALTER TABLE {table} ADD COLUMN {columns[column]}")
+                missing.remove(column)
             if missing:
                 raise SchemaMismatch(
                     f"table {table} in {self.describe()} has no column(s) {', '.join(missing)} "
@@ -303,15 +308,17 @@ class SchemaMismatch(RuntimeError):
 
 
 @lru_cache(maxsize=64)
-def _declared_columns(sql: str) -> dict[str, tuple[str, ...]]:
-    """CREATE TABLE statements in a DDL text -> {table: its column names}, lower case."""
+def _declared_columns(sql: str) -> dict[str, dict[str, str]]:
+    """CREATE TABLE statements in a DDL text -> {table: {column name: its definition}}, names in
+    lower case, definitions in Snowflake SQL."""
     from sqlglot import exp
 
     out = {}
     for tree in sqlglot.parse(sql, read="snowflake"):
         if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
-            cols = tuple(c.name.lower() for c in tree.this.expressions if isinstance(c, exp.ColumnDef))
-            out[tree.this.this.name.lower()] = cols
+            out[tree.this.this.name.lower()] = {
+                c.name.lower(): c.sql(dialect="snowflake", comments=False) for c in tree.this.expressions if isinstance(c, exp.ColumnDef)
+            }
     return out
 
 

@@ -42,14 +42,7 @@ CONTROL_CLASS = "control total"  # reason class of file-level rejects (not count
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
-    warehouse.run_file("01_tables.sql")
-    if warehouse.engine == "duckdb" and not warehouse.scalar(
-        "SELECT COUNT(*) FROM information_schema.columns WHERE LOWER(table_name) = 'executions' "
-        "AND LOWER(column_name) = 'uid' AND LOWER(table_schema) = LOWER(CURRENT_SCHEMA())"
-    ):  # a local warehouse made before executions had uids: every row gets one (on Snowflake,
-        # adding an AUTOINCREMENT column to a table with rows is not verified: check_schema says so)
-        warehouse.execute("ALTER TABLE executions ADD COLUMN uid BIGINT AUTOINCREMENT")
-    warehouse.check_schema("01_tables.sql")
+    warehouse.ensure_schema("01_tables.sql")  # a local warehouse from before uids gets them here
 
 
 def load_instruments(warehouse: Warehouse, path: str | Path) -> int:

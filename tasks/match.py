@@ -74,10 +74,9 @@ def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None,
     if recon not in RECONS:
         raise ValueError(f"recon must be one of {RECONS}, not {recon!r}")
     prepare_scope(wh, brokers, accounts, rules)
-    params = {"trade_date": trade_date, "right_source": recon, "recon": recon}
+    params = {"trade_date": date.fromisoformat(str(trade_date)), "right_source": recon, "recon": recon}
     wh.execute(source_sql or source_view(bool(brokers), bool(accounts)))
-    scope = {"trade_date": date.fromisoformat(str(trade_date)), "right_source": recon}
-    wh.execute(literal_binds(_sql("50_match_scope.sql"), scope))
+    wh.execute(literal_binds(_sql("50_match_scope.sql"), params))
     return params
 
 

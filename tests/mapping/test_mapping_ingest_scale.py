@@ -119,6 +119,7 @@ def test_every_execution_has_its_own_uid_whoever_wrote_it(wh, write):
 
 
 def test_a_warehouse_from_before_uids_gets_them_on_the_next_ingest(wh, write):
+    from blocks.warehouse import Warehouse
     from tasks.ingest import ensure_tables
 
     path = write("meridian_old.csv", MR_HEADER + "\n".join(MR_ROWS) + "\n")
@@ -126,6 +127,8 @@ def test_a_warehouse_from_before_uids_gets_them_on_the_next_ingest(wh, write):
     wh.execute("CREATE TABLE old_executions AS SELECT * EXCLUDE (uid) FROM executions")
     wh.execute("DROP TABLE executions")
     wh.execute("ALTER TABLE old_executions RENAME TO executions")
+    wh.close()
+    wh = Warehouse(duckdb_path=wh.duckdb_path)  # a later process opens the old file
     ensure_tables(wh)
     n, distinct = wh.fetch_rows("SELECT COUNT(uid) AS n, COUNT(DISTINCT uid) AS d FROM executions")[0].values()
     assert n == distinct == len(MR_ROWS) - wh.scalar("SELECT COUNT(*) FROM rejects")

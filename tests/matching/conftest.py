@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blocks.warehouse import Warehouse
+from tests.matching.builders import create_executions_table
 
 
 @pytest.fixture()
@@ -18,3 +19,10 @@ def duck_wh(tmp_path):
     wh = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
     yield wh
     wh.close()
+
+
+@pytest.fixture()
+def wh(duck_wh):
+    """duck_wh with the canonical tables and an empty executions table."""
+    create_executions_table(duck_wh)
+    return duck_wh

@@ -6,19 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from blocks.warehouse import Warehouse
 from tasks.break_store import cutoff_utc, publish_breaks
 from tasks.match import match_day
-from tests.matching.builders import D, broker, create_executions_table, internal, load
-
-
-@pytest.fixture()
-def wh(tmp_path):
-    w = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
-    create_executions_table(w)
-    yield w
-    w.close()
-
+from tests.matching.builders import D, broker, internal, load
 
 DAY = [
     internal("I1"), broker("B1"),

@@ -7,18 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from blocks.warehouse import Warehouse
 from tasks.match import match_day
-from tests.matching.builders import D, broker, create_executions_table, internal, load
+from tests.matching.builders import D, broker, internal, load
 
 
 @pytest.fixture()
-def wh(tmp_path):
-    w = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
-    create_executions_table(w)
-    w.run_file("20_break_store.sql")
-    yield w
-    w.close()
+def wh(wh):
+    """The shared warehouse (conftest) with the break store too."""
+    wh.run_file("20_break_store.sql")
+    return wh
 
 
 def run(wh, rows, **kw):

@@ -7,26 +7,15 @@ import csv
 from datetime import datetime
 from decimal import Decimal
 
-import pytest
-
-from blocks.warehouse import Warehouse
 from recon.generator import DayConfig, generate_day
 from tasks.anomaly import land_reference
 from tasks.break_store import publish_breaks
 from tasks.match import match_day
 from tasks.report import render_report
 from tasks.results import run_breaks
-from tests.matching.builders import D, create_executions_table, internal, load
+from tests.matching.builders import D, internal, load
 
 NOW = datetime(2026, 11, 27, 15, 0)  # 10:00 New York: 9 hours to the cut-off
-
-
-@pytest.fixture()
-def wh(tmp_path):
-    w = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
-    create_executions_table(w)
-    yield w
-    w.close()
 
 
 def yen_break(wh, with_rate: bool) -> dict:
