@@ -9,7 +9,7 @@ TRADES  ?= 5000
 SEED    ?= 7
 OUT     ?= demo-out
 
-.PHONY: demo test install install-test npm lint bench clean
+.PHONY: demo test test-fast test-clock install install-test npm lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,17 +35,31 @@ demo: $(STAMP)
 	PREFECT_HOME=$(OUT)/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
 	  $(BIN)/recon demo --date $(DATE) --trades $(TRADES) --seed $(SEED) --out $(OUT)
 
-## make test: installs the test extras and node tools, then runs every test.
+PYTEST  := PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m pytest -q -p no:cacheprovider
+# pytest exit 5 (no tests collected) is a failure, never green
+NOEMPTY := rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+CLOCK_SHIFT ?= 2027-12-31
+
+## make test: installs the test extras and node tools, then runs every test, then the tests marked
+## `clock` again with the system clock moved to CLOCK_SHIFT (nothing may depend on today's date).
 test: install-test
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/ruff check .
-	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/python -m pytest -q -p no:cacheprovider; \
-	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+	$(PYTEST); $(NOEMPTY)
+	$(MAKE) --no-print-directory test-clock
+
+test-clock: install-test
+	$(PYTEST) -m clock --clock-shift $(CLOCK_SHIFT); $(NOEMPTY)
+
+## make test-fast: skips the tests marked slow (servers, whole days), for iterating.
+test-fast: install-test
+	$(PYTEST) -m "not slow"; $(NOEMPTY)
 
 lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+## make bench: every benchmark in bench/ at its default size (figures go in BENCHMARKS.md).
 bench: install-test
-	$(BIN)/python -m bench
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) node_modules .recon demo-out

@@ -25,6 +25,7 @@ from pydantic import Field, PrivateAttr, SecretStr
 
 from blocks import servicenow_fields as fields
 from blocks.servicenow_fields import AssignmentRule
+from recon import clock
 
 log = logging.getLogger("recon.servicenow")
 
@@ -177,7 +178,7 @@ class ServiceNow(Block):
             return max(0.0, float(value))
         except ValueError:
             try:
-                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+                return max(0.0, parsedate_to_datetime(value).timestamp() - clock.timestamp())
             except (TypeError, ValueError):
                 return None
 

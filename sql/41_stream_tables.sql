@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS stream_fills (
     account         VARCHAR,
     instrument_id   VARCHAR,
     trade_date      DATE,
-    first_arrival   TIMESTAMP NOT NULL,
+    first_arrival   TIMESTAMP NOT NULL,             -- put time (Kinesis arrival; the producer's clock)
+    first_seen      TIMESTAMP NOT NULL,             -- receipt on recon's clock: the window counts from here
     decided_at      TIMESTAMP,                  -- NULL: pending (unmatched, window not passed)
     outcome         VARCHAR,                    -- matched | break | busted
     decided_batch   VARCHAR,

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from blocks.warehouse import Warehouse
+from recon import clock
 from tasks.incidents import enqueue_manual_resolution
 
 OPEN_STATUSES = ("open", "assigned", "investigating")
@@ -28,7 +29,7 @@ class LifecycleError(ValueError):
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC).replace(tzinfo=None)
+    return now or clock.utcnow()
 
 
 def ensure_lifecycle(wh: Warehouse) -> None:

@@ -13,6 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse
+from recon import clock
 from tasks.match import NEW_YORK
 from tasks.results import persist_results
 
@@ -36,7 +37,7 @@ def ensure_store(wh: Warehouse) -> None:
 
 def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now: datetime | None = None) -> dict:
     """Triage w_breaks and merge them into the store; -> counts of opened/seen/reopened/closed."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or clock.utcnow()
     ensure_store(wh)
     params = {
         "trade_date": trade_date,

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from blocks.servicenow import (
     ServiceNowUnavailable,
 )
 from blocks.warehouse import Warehouse
+from recon import clock
 from recon.logs import step_logger
 
 log = logging.getLogger("recon.incidents")
@@ -47,7 +48,7 @@ WRITE_BACK_BATCH = 200
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _md5(*parts: str) -> str:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse, sequence_name, to_duckdb
+from recon import clock
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
 from recon.mapping.compile_sql import CompiledMapping, compile_mapping, raw_table_name
 from recon.mapping.inputs import plan_inputs
@@ -221,7 +222,7 @@ def _store_totals(warehouse, totals: dict) -> None:
     row = dict(totals)
     row["rejected_by_reason"] = json.dumps(totals["rejected_by_reason"], sort_keys=True)
     row["trade_date"] = date.fromisoformat(totals["trade_date"]) if totals["trade_date"] else None
-    row["ingested_at"] = datetime.now(UTC).replace(tzinfo=None)
+    row["ingested_at"] = clock.utcnow()
     schema = pa.schema(
         [
             ("run_id", pa.string()), ("trade_date", pa.date32()), ("source", pa.string()),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import get_warehouse
+from recon import clock
 from recon.inputs import DayInputs, FileInput, discover
 from recon.instruments import InstrumentMaster
 from recon.model import executions_to_arrow, rejects_to_arrow
@@ -57,7 +57,7 @@ def _remember(wh, key: str, digest: str, totals: dict) -> None:
     wh.execute("DELETE FROM landed_files WHERE file = :f", {"f": key})
     wh.execute(
         "INSERT INTO landed_files (file, sha256, totals, landed_at) VALUES (:f, :h, :t, :at)",
-        {"f": key, "h": digest, "t": json.dumps(totals), "at": datetime.now(UTC).replace(tzinfo=None)},
+        {"f": key, "h": digest, "t": json.dumps(totals), "at": clock.utcnow()},
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse
+from recon import clock
 from tasks.report import render_report
 
 MATCH_COLUMNS = ["match_id", "match_type", "internal_ids", "broker_ids"]
@@ -142,7 +143,7 @@ def export_results(
     breaks = run_breaks(wh, trade_date, run_id)
     write_csv(out / "breaks.csv", breaks, BREAK_COLUMNS)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_csv_value))
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = clock.utcnow()
     (out / "report.html").write_text(render_report(summary, breaks, now))
     return summary
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from recon import clock
 from recon.paths import recon_home
 
 
@@ -31,7 +31,7 @@ def start_run(trade_date: date, run_id: str | None = None, out_dir: str | None =
 
 def resolve_trade_date(trade_date: date | None) -> date:
     """A scheduled run gives no date: it reconciles today in New York."""
-    return trade_date or datetime.now(ZoneInfo("America/New_York")).date()
+    return trade_date or clock.today()
 
 
 def default_landing(trade_date: date, landing_dir: str | None, inputs: dict | None) -> str | None:

@@ -25,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks.stream_records import StreamRecord
 from blocks.warehouse import Warehouse, get_warehouse
+from recon import clock
 from recon.fix import FixBook, ParseResult
 from recon.instruments import InstrumentMaster, instrument_from_row
 from recon.model import Execution, Reject, executions_to_arrow, rejects_to_arrow
@@ -39,7 +40,8 @@ _WORK_DDL = """
 CREATE TABLE IF NOT EXISTS w_stream_ids (broker VARCHAR NOT NULL, record_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS w_stream_hashes (msg_hash VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS w_stream_fills (
-    broker VARCHAR, record_id VARCHAR, account VARCHAR, instrument_id VARCHAR, trade_date DATE, first_arrival TIMESTAMP
+    broker VARCHAR, record_id VARCHAR, account VARCHAR, instrument_id VARCHAR, trade_date DATE, first_arrival TIMESTAMP,
+    first_seen TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS w_stream_keys (broker VARCHAR, instrument_id VARCHAR, trade_date DATE);
 """
@@ -72,7 +74,7 @@ def batch_id_of(batch: list[dict]) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _arrival(value: str | None, default: datetime) -> datetime:
@@ -267,7 +269,7 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
     if executions:
         wh.load_arrow("executions", executions_to_arrow(executions))
         fills = {"broker": [], "record_id": [], "account": [], "instrument_id": [], "trade_date": [],
-                 "first_arrival": []}  # fmt: skip
+                 "first_arrival": [], "first_seen": []}  # fmt: skip
         for e in executions:
             fills["broker"].append(e.broker)
             fills["record_id"].append(e.record_id)
@@ -275,11 +277,13 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
             fills["instrument_id"].append(e.instrument_id)
             fills["trade_date"].append(e.trade_date)
             fills["first_arrival"].append(arrival_of.get(e.file or "", now))
+            fills["first_seen"].append(now)
         wh.execute("DELETE FROM w_stream_fills")
         wh.load_arrow("w_stream_fills", pa.table(fills))
         wh.execute(
-            "INSERT INTO stream_fills (broker, record_id, account, instrument_id, trade_date, first_arrival) "
-            "SELECT broker, record_id, MIN(account), MIN(instrument_id), MIN(trade_date), MIN(first_arrival) "
+            "INSERT INTO stream_fills (broker, record_id, account, instrument_id, trade_date, first_arrival, first_seen) "
+            "SELECT broker, record_id, MIN(account), MIN(instrument_id), MIN(trade_date), MIN(first_arrival), "
+            "MIN(first_seen) "
             "FROM w_stream_fills w "
             "WHERE NOT EXISTS (SELECT 1 FROM stream_fills f WHERE f.broker = w.broker AND f.record_id = w.record_id) "
             "GROUP BY broker, record_id"

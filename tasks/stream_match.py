@@ -56,7 +56,7 @@ DELETE FROM w_breaks WHERE link_id IN (
     SELECT k.link_id FROM w_links k
     JOIN w_candidates c ON c.uid = k.uid AND c.side_of = 'R'
     JOIN stream_fills f ON f.broker = c.broker AND f.record_id = c.record_id
-    WHERE f.first_arrival > CAST(:due_before AS TIMESTAMP)
+    WHERE f.first_seen > CAST(:due_before AS TIMESTAMP)
 );
 DELETE FROM w_breaks WHERE COALESCE(broker_ids, '') = ''
   AND NOT EXISTS (SELECT 1 FROM breaks b WHERE b.break_id = w_breaks.break_id AND b.status <> 'closed');
@@ -144,7 +144,7 @@ def keys_to_match(wh: Warehouse, due_before: datetime) -> tuple[list[dict], list
     keys = {_key(r) for r in dirty}
     due = wh.fetch_rows(
         "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills "
-        "WHERE decided_at IS NULL AND instrument_id IS NOT NULL AND first_arrival <= CAST(:due AS TIMESTAMP)",
+        "WHERE decided_at IS NULL AND instrument_id IS NOT NULL AND first_seen <= CAST(:due AS TIMESTAMP)",
         {"due": due_before},
     )
     keys |= {_key(r) for r in due}

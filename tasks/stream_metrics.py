@@ -2,8 +2,9 @@
 
 Lag is measured per drop-copy fill decided in the batch, from its put time (Kinesis arrival
 timestamp; receipt time for a file replay) to the moment the decision was committed: a match
-when it was made; a break when it was recorded, counted from when it became due (arrival +
-window), since waiting out the window is the design, not delay.
+when it was made; a break when it was recorded, counted from when it became due (receipt on
+recon's clock + window: the window never depends on the producer's clock), since waiting out the
+window is the design, not delay.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def batch_lags_ms(wh: Warehouse, batch_id: str, window_seconds: float) -> list[float]:
     rows = wh.fetch_rows(
-        "SELECT outcome, first_arrival, decided_at FROM stream_fills WHERE decided_batch = :b "
+        "SELECT outcome, first_arrival, first_seen, decided_at FROM stream_fills WHERE decided_batch = :b "
         "AND outcome IN ('matched', 'break')",
         {"b": batch_id},
     )
     window = timedelta(seconds=window_seconds)
     lags = []
     for r in rows:
-        due = r["first_arrival"] + (window if r["outcome"] == "break" else timedelta(0))
+        due = r["first_seen"] + window if r["outcome"] == "break" else r["first_arrival"]
         lags.append(max(0.0, (r["decided_at"] - due).total_seconds() * 1000))
     return lags
 

@@ -4,8 +4,65 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
+
+# Tests whose outcome depends on business time: the incident outbox's schedules and retries, the
+# break lifecycle and store (first/last seen, aging), T+1 triage, stream windows and the model
+# registry. They are marked `clock`, and .ci/run repeats them with the system clock moved a year on.
+CLOCK_SENSITIVE = (
+    "servicenow/",
+    "matching/test_break_store.py",
+    "matching/test_money_in_usd.py",
+    "anomaly/test_anomaly_registry.py",
+    "anomaly/test_anomaly_train_flow.py",
+    "streamrecon/",
+    "flows/test_daily_flow.py",
+    "flows/test_daily_incidents.py",
+    "test_clock.py",
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift", metavar="YYYY-MM-DD", default=None,
+        help="Move the system clock (time-machine, ticking) to this date for the whole session: "
+             ".ci/run repeats the tests marked `clock` this way, so none depends on today's date.",
+    )
+
+
+def pytest_configure(config):
+    shift = config.getoption("--clock-shift")
+    if shift:
+        import time_machine
+
+        config._clock_travel = time_machine.travel(f"{shift}T15:00:00+00:00", tick=True)
+        config._clock_travel.start()
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).parent
+    for item in items:
+        if item.path.relative_to(root).as_posix().startswith(CLOCK_SENSITIVE):
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_clock_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+@pytest.fixture
+def pin_clock():
+    """pin_clock(at): stop recon.clock at `at` for the rest of the test (setup calls included)."""
+    from contextlib import ExitStack
+
+    from recon import clock
+
+    with ExitStack() as stack:
+        yield lambda at: stack.enter_context(clock.pinned(at))
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
+from recon import clock
 from recon.anomaly.explain import Explainer
 from recon.anomaly.features import FEATURE_NAMES, schema_hash
 from recon.anomaly.models import ScoringModel
@@ -60,7 +60,7 @@ def save(model: ScoringModel, training: dict, metrics: dict | None = None, root:
     pyod_save(model.detector, target / "detector.joblib", metadata={"version": version, "schema_hash": model.schema})
     doc = {
         "version": version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": clock.now().isoformat(timespec="seconds"),
         "detector": model.detector_name,
         "contamination": model.contamination,
         "threshold": model.threshold,

@@ -8,6 +8,7 @@ import pytest
 
 from blocks.servicenow import ServiceNow
 from blocks.warehouse import Warehouse
+from tests.servicenow.sn_builders import T0
 from tests.support.servicenow_emulator import ServiceNowEmulator
 
 INTEGRATION_USER, INTEGRATION_PASSWORD = "recon.integration", "Pw-9f3!kq2#ZxL"
@@ -17,9 +18,10 @@ GROUPS = ["Trade Support", "Equity Trade Support", "Derivatives Ops", "Fixed Inc
 
 
 @pytest.fixture(autouse=True)
-def _recon_home(tmp_path, monkeypatch):
+def _recon_home(tmp_path, monkeypatch, pin_clock):
     monkeypatch.setenv("RECON_HOME", str(tmp_path / "recon_home"))
     logging.getLogger("recon").setLevel(logging.INFO)
+    pin_clock(T0)  # every call a test makes, setup included, sees the same business time
 
 
 @pytest.fixture

@@ -88,14 +88,15 @@ def test_drop_copy_session_reaches_the_stream_exactly_once_in_effect(acceptor, k
         acceptor.trade_capture_report("ACC0", "IBM", Decimal("250"), Decimal("151.5"), "TCR-1")
         acceptor.test_request("PING-1")
         wait_for(lambda: any("\x01112=PING-1\x01" in m and "\x0135=0\x01" in m for m in acceptor.admin_in()), what="Heartbeat answering TestRequest")
-        time.sleep(1.5)  # HeartBtInt=1: heartbeats flow both ways
-        heartbeats_in = sum("\x0135=0\x01" in m for m in acceptor.admin_in())
+        # HeartBtInt=1: heartbeats flow both ways (the one answering the TestRequest and at least one more)
+        wait_for(lambda: sum("\x0135=0\x01" in m for m in acceptor.admin_in()) >= 2, what="two heartbeats in")
 
         # The broker drops the line and refuses logons while it keeps "sending": QuickFIX queues.
         acceptor.set_refuse_logon(True)
         acceptor.force_disconnect()
+        logons = sum("\x0135=A\x01" in m for m in acceptor.admin_in())
         meanwhile = [acceptor.execution_report("ACC1", "AAPL", Decimal(i + 1), Decimal("190.5")) for i in range(6)]
-        time.sleep(0.6)
+        wait_for(lambda: sum("\x0135=A\x01" in m for m in acceptor.admin_in()) > logons, what="a refused logon")
         acceptor.set_refuse_logon(False)
         acceptor.wait_logged_on()
         after = acceptor.execution_report("ACC2", "AAPL", Decimal("7"), Decimal("190.75"))
@@ -104,7 +105,6 @@ def test_drop_copy_session_reaches_the_stream_exactly_once_in_effect(acceptor, k
     finally:
         gateway.stop()
 
-    assert heartbeats_in >= 2
     assert gateway.session.counters.resend_requests_sent >= 1
     assert gateway.session.counters.gap_fills_received >= 1  # admin messages were gap-filled
     assert any("\x0135=2\x01" in m for m in acceptor.admin_in())  # our ResendRequest reached QuickFIX

@@ -131,7 +131,7 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
     assert [(b["break_type"], b["status"]) for b in brk] == [("MISSING_INTERNALLY", "open")]
     fill = wh.fetch_rows("SELECT * FROM stream_fills WHERE record_id = :e", {"e": pair["broker_ids"]})[0]
     assert fill["outcome"] == "break"
-    assert (fill["decided_at"] - fill["first_arrival"]).total_seconds() >= 1.5  # not before its window
+    assert (fill["decided_at"] - fill["first_seen"]).total_seconds() >= 1.5  # not before its window
 
     booked.write_text("".join(lines))  # the OMS export now carries the late booking
     land_internal(internal=[str(booked)], instruments=master)
