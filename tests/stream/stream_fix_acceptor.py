@@ -44,6 +44,7 @@ class BrokerApp(fix.Application):
         self.refuse_logon = False
         self.admin_in: list[str] = []  # raw admin messages received from the initiator
         self.app_out: list[str] = []  # application messages sent (first sends and resends)
+        self.sent: list[str] = []  # every message sent, admin and application, in order
 
     def onCreate(self, session_id):
         self.session_id = session_id
@@ -55,7 +56,7 @@ class BrokerApp(fix.Application):
         self.logged_on.clear()
 
     def toAdmin(self, message, session_id):
-        pass
+        self.sent.append(message.toString())
 
     def fromAdmin(self, message, session_id):
         raw = message.toString()
@@ -65,6 +66,7 @@ class BrokerApp(fix.Application):
 
     def toApp(self, message, session_id):
         self.app_out.append(message.toString())
+        self.sent.append(message.toString())
 
     def fromApp(self, message, session_id):
         pass
@@ -203,6 +205,9 @@ class Acceptor:
 
     def app_out(self) -> list[str]:
         return list(self.app.app_out)
+
+    def sent(self) -> list[str]:
+        return list(self.app.sent)
 
     def set_refuse_logon(self, refuse: bool) -> None:
         self.app.refuse_logon = refuse
