@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from recon.cli import app
+from cli import app
 from tests.anomaly.conftest import free_port
 
 runner = CliRunner()

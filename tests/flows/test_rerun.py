@@ -42,7 +42,7 @@ def serve_adhoc(tmp_path):
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_HOME": str(tmp_path / "serve-home"),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    code = "from prefect import serve; from recon.deployments import runner_deployments; serve(*runner_deployments(['adhoc']))"
+    code = "from prefect import serve; from cli.deployments import runner_deployments; serve(*runner_deployments(['adhoc']))"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=os.getcwd())
 
 
@@ -62,8 +62,8 @@ def wait_for_deployment(name: str, timeout: float = 120) -> None:
 
 def test_adhoc_rerun_prefect_and_step_functions_give_the_same_breaks(prefect_harness, landing):
     from asl_export.local import run_local
+    from cli import app
     from flows.daily import daily_reconciliation
-    from recon.cli import app
 
     first = daily_reconciliation(D, out_dir=str(landing / "first"), run_id="first")
     assert first["breaks"] > 0

@@ -7,7 +7,7 @@ import json
 import duckdb
 from typer.testing import CliRunner
 
-from recon.cli import app
+from cli import app
 
 runner = CliRunner()
 NB = (

@@ -17,7 +17,7 @@ from test_dropcopy_gateway_quickfix import dedupe, field, sent_app, wait_for
 from blocks.kinesis import KinesisStream
 from blocks.warehouse import Warehouse
 
-RECON = [sys.executable, "-c", "from recon.cli import main; main()"]
+RECON = [sys.executable, "-c", "from cli import main; main()"]
 
 
 def write_config(tmp_path: Path, port: int, fixlog: Path, suffix: str = ".yaml") -> Path:
@@ -89,7 +89,7 @@ def test_gateway_process_killed_and_restarted_loses_nothing(acceptor, tmp_path):
 def test_bad_config_exits_2_with_a_clear_message(tmp_path):
     from typer.testing import CliRunner
 
-    from recon.cli import app
+    from cli import app
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("session:\n  host: 127.0.0.1\n  port: 9878\nstream:\n  engine: kinesis\n")

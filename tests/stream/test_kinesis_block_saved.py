@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blocks.kinesis import KinesisStream
-from recon.cli.dropcopy import stream_block
+from cli.dropcopy import stream_block
 
 
 @pytest.mark.slow

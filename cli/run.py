@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import EXIT_USAGE, console, fail, table
+from cli.common import EXIT_USAGE, console, fail, table
 
 
 def register(app: typer.Typer) -> None:
@@ -127,7 +127,7 @@ def demo(
     The demo has its own warehouse, OUT/.recon/warehouse.duckdb (never the one RECON_HOME names),
     and starts it empty each time: a warehouse left by an older version cannot trip it up."""
     from blocks.warehouse import reset_warehouses
-    from recon.cli.generate import write_day
+    from cli.generate import write_day
     from recon.generator import DayConfig
 
     d = _date(trade_date)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import EXIT_EXTERNAL, console, fail, table
+from cli.common import EXIT_EXTERNAL, console, fail, table
 
 app = typer.Typer(help="Anomaly model: train, evaluate, list, serve (SageMaker contract), deploy.",
                   no_args_is_help=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 STAT_COLUMNS = ["finished_at", "records", "redelivered", "rejects", "executions", "matched", "breaks", "opened",
                 "closed", "pending", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "records_per_s"]  # fmt: skip

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 app = typer.Typer(help="FIX drop copy: parse, validate, apply the lifecycle.", no_args_is_help=True)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Piped output (CI logs, `| less`) gets a wide console so tables are not truncated to 80 columns.
@@ -21,9 +22,11 @@ EXIT_EXTERNAL = 3
 
 
 def fail(message: str, hint: str | None = None, code: int = EXIT_USAGE) -> None:
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Print the error (and a hint) and exit. Messages are plain text: a path or value holding
+    [brackets] is printed as it is, never read as rich markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err_console.print(f"[dim]hint:[/] {hint}")
+        err_console.print(f"[dim]hint:[/] {escape(hint)}")
     raise typer.Exit(code)
 
 

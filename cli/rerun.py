@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import EXIT_EXTERNAL, console, fail, table
+from cli.common import EXIT_EXTERNAL, console, fail, table
 
 
 def register(app: typer.Typer) -> None:

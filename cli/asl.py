@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import EXIT_EXTERNAL, console, fail, table
+from cli.common import EXIT_EXTERNAL, console, fail, table
 
 app = typer.Typer(help="Compile flows to AWS Step Functions (ASL), deploy and run them.", no_args_is_help=True)
 
@@ -183,6 +183,10 @@ def run_local(
     no_wait: bool = typer.Option(False, "--no-retry-wait", help="Skip Retry waits (tests, demos)"),
 ) -> None:
     """Run the compiled machine on moto's ASL interpreter with tasks dispatched to Python."""
+    try:
+        import moto  # noqa: F401
+    except ImportError:
+        fail("recon asl run-local needs moto (its Step Functions interpreter): pip install 'fix-recon[aws-local]'")
     from asl_export.local import ExecutionFailed, LocalStepFunctions
     from asl_export.params import ParameterError
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 EXAMPLE = """\
 session:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 app = typer.Typer(help="List, show, assign, resolve and approve breaks; see their history.", no_args_is_help=True)
 

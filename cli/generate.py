@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from recon.cli.common import console, fail, table
+from cli.common import console, fail, table
 
 _COLUMNS = ["file", "mapping", "broker", "read", "canonical", "rejected", "reasons", "trailer"]
 

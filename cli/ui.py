@@ -9,7 +9,7 @@ import time
 
 import typer
 
-from recon.cli.common import EXIT_EXTERNAL, console, fail
+from cli.common import EXIT_EXTERNAL, console, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +47,7 @@ def ui(
         fail("--no-server needs PREFECT_API_URL", hint="export PREFECT_API_URL=http://127.0.0.1:4200/api")
     from prefect import serve
 
-    from recon.deployments import runner_deployments
+    from cli.deployments import runner_deployments
 
     try:
         deployments = runner_deployments(deployment or None)
