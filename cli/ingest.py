@@ -32,7 +32,7 @@ def _row(t: dict) -> dict:
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
-        day: Path | None = typer.Option(None, "--day", help="A day directory (reference/, internal/, broker/, dropcopy/)."),
+        day_dir: Path | None = typer.Option(None, "--day", help="A landing directory (reference/, internal/, broker/, dropcopy/)."),
         instruments: Path | None = typer.Option(None, "--instruments", help="Instrument master CSV."),
         internal: list[str] = typer.Option([], "--internal", help="PATH[:MAPPING] of an internal file (mapping default: oms). Repeatable."),
         broker: list[str] = typer.Option([], "--broker", help="NAME=PATH[:MAPPING] of a broker file (mapping default: NAME). Repeatable."),
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         Example: recon ingest --instruments ref/instruments.csv --internal oms.csv
         --broker northbridge=nb.csv --broker acme=acme.txt:mappings/acme.yaml
         """
-        if not (day or internal or broker or dropcopy):
+        if not (day_dir or internal or broker or dropcopy):
             fail("nothing to ingest", "give --day DIR, or --internal / --broker / --dropcopy files")
         if trade_date:
             try:
@@ -56,29 +56,29 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 fail(f"--trade-date {trade_date!r} is not YYYY-MM-DD")
         from blocks.warehouse import Warehouse
-        from recon.mapping.inputs import plan_inputs
+        from recon.inputs import from_args
         from recon.mapping.load import SourceFileError
         from recon.mapping.spec import MappingError
-        from tasks.ingest import ingest_dropcopy, ingest_file, load_instruments
+        from tasks.land import land_dropcopy, land_file, land_instruments
 
         try:
-            plan = plan_inputs(str(day) if day else None, str(instruments) if instruments else None,
-                               internal, broker, dropcopy)
-        except MappingError as exc:
+            day = from_args(day_dir, instruments, internal, broker, dropcopy).check_files()
+        except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
         wh = Warehouse(duckdb_path=str(warehouse)) if warehouse else Warehouse()
+        run = {"run_id": run_id}
         totals: list[dict] = []
         try:
             with console.status("ingesting...") as status:
-                if plan.instruments:
-                    status.update(f"instrument master {plan.instruments}")
-                    load_instruments(wh, plan.instruments)
-                for f in plan.files:
+                if day.instruments:
+                    status.update(f"instrument master {day.instruments}")
+                    land_instruments(day.model_dump(), wh)
+                for f in day.mapped_files():  # always landed again: a mapping may have changed
                     status.update(f"{f.path} ({f.mapping})")
-                    totals.append(ingest_file(wh, f.path, f.mapping, f.broker, trade_date, run_id))
-                for name, paths in sorted(plan.dropcopy.items()):
-                    status.update(f"{name} drop copy")
-                    totals += ingest_dropcopy(wh, paths, name, plan.instruments, trade_date, run_id)
+                    totals.append(land_file(f.model_dump(), trade_date, run, True, wh))
+                for batch in day.dropcopy_batches():
+                    status.update(f"{batch['broker']} drop copy")
+                    totals += land_dropcopy(batch, day.model_dump(), trade_date, run, True, wh)
         except (MappingError, SourceFileError, FileNotFoundError) as exc:
             fail(str(exc))
         finally:

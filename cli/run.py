@@ -39,24 +39,15 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's task logs."),
 ) -> None:
     """Reconcile a trade date: internal bookings against each broker's file and drop copy."""
-    from recon.inputs import DayInputs, FileInput, parse_file_arg
+    from recon.inputs import from_args
 
     d = _date(trade_date)
     if landing and (internal or broker or dropcopy):
         fail("give either --landing or --internal/--broker/--dropcopy, not both")
     inputs = None
     if not landing:
-        inputs = DayInputs(
-            instruments=str(instruments) if instruments else None,
-            internal=[parse_file_arg(v, "oms") for v in internal or []],
-            broker=[parse_file_arg(v) for v in broker or []],
-            dropcopy=[FileInput(path=parse_file_arg(v).path, name=parse_file_arg(v).name) for v in dropcopy or []],
-        )
-        bad = [f for f in [*inputs.broker, *inputs.dropcopy] if not f.name]
-        if bad:
-            fail(f"--broker/--dropcopy {bad[0].path}: name the broker", hint="use NAME=PATH, e.g. castlerock=day/c.csv")
         try:
-            inputs.check()
+            inputs = from_args(None, instruments, internal or [], broker or [], dropcopy or []).check()
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
     summary = _run_flow(d, landing, inputs, out, account, only_broker, warehouse, verbose)
