@@ -248,3 +248,29 @@ def test_the_walk_sees_each_form(tmp_path):
     assert cycles(edges) == [
         "recon.a (recon/a.py:1) -> recon.b (recon/b.py:2) -> recon.c (recon/c.py:1) -> recon.a"
     ]
+
+
+def _sys_path_edits(path: Path, root: Path = ROOT) -> list[str]:
+    """sys.path.insert/append/extend(...) calls and sys.path[...] = ... assignments."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        target = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = node.func.value
+        elif isinstance(node, ast.Assign | ast.AugAssign):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                target = t.value if isinstance(t, ast.Subscript) else t
+        if isinstance(target, ast.Attribute) and target.attr == "path" and getattr(target.value, "id", None) == "sys":
+            found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return found
+
+
+def test_tests_and_benchmarks_import_by_package_path(tmp_path):
+    """Helpers are imported as tests.support.* (the editable install puts the project root on the
+    path), never by editing sys.path."""
+    files = [p for d in ("tests", "bench") for p in (ROOT / d).rglob("*.py")]
+    assert len(files) > 100
+    assert [hit for p in files for hit in _sys_path_edits(p)] == []
+    bad = tmp_path / "bad.py"
+    bad.write_text("import sys\nsys.path.insert(0, 'x')\nsys.path[:0] = ['y']\nsys.path += ['z']\n")
+    assert sorted(_sys_path_edits(bad, tmp_path)) == ["bad.py:2", "bad.py:3", "bad.py:4"]

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from tests.anomaly.conftest import free_port
+from tests.support.servers import free_port
 
 runner = CliRunner()
 

@@ -6,29 +6,24 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.servers import free_port
+
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 RECON = str(Path(sys.executable).parent / "recon")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
     from asl_export.local import LocalStepFunctions
 
-    port = _free_port()
+    port = free_port()
     with LocalStepFunctions(sleep=lambda s: None, server_port=port) as sfn:
         yield sfn, f"http://127.0.0.1:{port}"
 

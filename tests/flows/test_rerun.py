@@ -8,7 +8,6 @@ import csv
 import os
 import subprocess
 import sys
-import time
 from datetime import date
 
 import pytest
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 
 from blocks.warehouse import get_warehouse, reset_warehouses
 from recon.generator import DayConfig, generate_day
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.slow
 D = date(2026, 11, 23)
@@ -49,15 +49,15 @@ def serve_adhoc(tmp_path):
 def wait_for_deployment(name: str, timeout: float = 120) -> None:
     from prefect.client.orchestration import get_client
 
-    deadline = time.monotonic() + timeout
+    def served() -> bool:
+        try:
+            client.read_deployment_by_name(name)
+            return True
+        except Exception:
+            return False
+
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            try:
-                client.read_deployment_by_name(name)
-                return
-            except Exception:
-                time.sleep(1)
-    raise TimeoutError(f"deployment {name} was not served within {timeout} s")
+        wait_until(served, timeout, f"deployment {name} to be served", interval=1)
 
 
 def test_adhoc_rerun_prefect_and_step_functions_give_the_same_breaks(prefect_harness, landing):

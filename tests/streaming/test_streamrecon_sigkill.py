@@ -23,7 +23,7 @@ ROOT = HERE.parents[1]
 WINDOW = 4.0  # long enough that no break is published before every record is in: events are exact
 
 
-def test_killed_consumer_restarts_without_lost_or_duplicate_breaks(recon_kinesalite, stream_day, tmp_path, monkeypatch):
+def test_killed_consumer_restarts_without_lost_or_duplicate_breaks(kinesalite, stream_day, tmp_path, monkeypatch):
     monkeypatch.setenv("RECON_HOME", str(tmp_path / "daily"))
     reset_warehouses()
     expected = with_broker_side(daily_dropcopy_breaks(stream_day))
@@ -34,13 +34,13 @@ def test_killed_consumer_restarts_without_lost_or_duplicate_breaks(recon_kinesal
     forget_books()
     land_internal(landing_dir=str(stream_day))
     reset_warehouses()  # the worker processes open the DuckDB file: close ours
-    name = recon_kinesalite.create_stream(3)
+    name = kinesalite.create_stream(3)
     messages = day_messages(stream_day)
-    KinesisStream.local(recon_kinesalite.endpoint, name).producer().put(messages)
+    KinesisStream.local(kinesalite.endpoint, name).producer().put(messages)
 
     env = {**os.environ, "RECON_HOME": str(home), "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]),
-           **recon_kinesalite.aws_env()}  # fmt: skip
-    worker = [sys.executable, str(HERE / "streamrecon_worker.py"), recon_kinesalite.endpoint, name, str(WINDOW)]
+           **kinesalite.aws_env()}  # fmt: skip
+    worker = [sys.executable, str(HERE / "streamrecon_worker.py"), kinesalite.endpoint, name, str(WINDOW)]
     first = subprocess.Popen([*worker, "120", "2"], stdout=subprocess.PIPE, env=env, cwd=ROOT)
     try:
         assert first.stdout.readline().strip() == b"PAUSED"

@@ -12,12 +12,12 @@ from collections import defaultdict
 import duckdb
 import pytest
 from botocore.exceptions import ClientError
-from stream_kinesalite import ROOT
 
 from blocks.kinesis import KinesisStream
 from blocks.kinesis_producer import KinesisProducer
 from blocks.stream_records import SHARD_END
 from blocks.warehouse import Warehouse
+from tests.support import REPO as ROOT
 
 
 def fix_fill(key: str, n: int) -> bytes:
@@ -198,7 +198,7 @@ def test_consumer_killed_mid_batch_resumes_from_checkpoint(kinesalite, tmp_path)
     KinesisStream.local(kinesalite.endpoint, name).producer().put(records)
     db = str(tmp_path / "consumer.duckdb")
     env = {**os.environ, "PYTHONPATH": str(ROOT), **kinesalite.aws_env()}
-    worker = [sys.executable, str(ROOT / "tests/stream/stream_consumer_worker.py"), kinesalite.endpoint, name, db]
+    worker = [sys.executable, str(ROOT / "tests/kinesis/kinesis_consumer_worker.py"), kinesalite.endpoint, name, db]
 
     first = subprocess.Popen([*worker, str(len(records)), "3"], stdout=subprocess.PIPE, env=env, cwd=ROOT)
     assert first.stdout.readline().strip() == b"PAUSED"

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from stream_fix_acceptor import SENDER, TARGET
 
 from blocks.kinesis import KinesisStream
 from blocks.warehouse import Warehouse
 from recon.fixsession import DropCopyGateway, SequenceStore, SessionConfig
+from tests.support.quickfix_acceptor import SENDER, TARGET
+from tests.support.servers import wait_until as wait_for
 
 
 def field(data: bytes, tag: int) -> str | None:
@@ -35,14 +36,6 @@ def dedupe(records):
             seen.add(seq)
             kept.append(r)
     return kept, dropped
-
-
-def wait_for(predicate, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def read_stream(block, expected: int, timeout: float = 20.0):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import boto3
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import REPO
+from tests.support.servers import free_port, wait_for_port, wait_until
+
 _SCRIPT = """
 const kinesalite = require(process.argv[1]);
 const server = kinesalite({createStreamMs: 50, deleteStreamMs: 50, updateStreamMs: 50, shardLimit: 50});
@@ -27,38 +27,25 @@ setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref(
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Kinesalite:
     def __init__(self, workdir: Path):
         self.workdir = workdir
-        self.port = _free_port()
+        self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Kinesalite:
         node = shutil.which("node")
-        module = ROOT / "node_modules" / "kinesalite"
+        module = REPO / "node_modules" / "kinesalite"
         if node is None or not module.exists():
             raise RuntimeError("kinesalite needs node and `npm install` (node_modules/kinesalite)")
-        log = open(self.workdir / "kinesalite.log", "wb")
+        log_path = self.workdir / "kinesalite.log"
+        log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [node, "-e", _SCRIPT, str(module), str(self.port)], stdout=log, stderr=log
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"kinesalite exited: {(self.workdir / 'kinesalite.log').read_text()}") from None
-                time.sleep(0.05)
-        raise TimeoutError("kinesalite did not start")
+        wait_for_port(self.port, proc=self.proc, log=log_path, timeout=15, name="kinesalite")
+        return self
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -87,15 +74,12 @@ class Kinesalite:
 
     def wait_active(self, name: str, timeout: float = 10) -> None:
         client = self.client()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE":
-                return
-            time.sleep(0.03)
-        raise TimeoutError(f"stream {name} not ACTIVE")
+        wait_until(
+            lambda: client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+            == "ACTIVE", timeout, f"stream {name} ACTIVE", interval=0.03)
 
 
-if __name__ == "__main__":  # manual check: python tests/stream/stream_kinesalite.py
+if __name__ == "__main__":  # manual check: python tests/support/kinesalite.py
     k = Kinesalite(Path(os.environ.get("TMPDIR", "/tmp"))).start()
     print(k.endpoint, k.create_stream(2))
     k.stop()

@@ -41,7 +41,7 @@ def switch_home(monkeypatch, path) -> None:
 
 
 def test_stream_finds_the_daily_dropcopy_breaks_and_a_replay_adds_nothing(
-    recon_kinesalite, stream_day, tmp_path, monkeypatch, home
+    kinesalite, stream_day, tmp_path, monkeypatch, home
 ):
     switch_home(monkeypatch, tmp_path / "daily")
     expected = with_broker_side(daily_dropcopy_breaks(stream_day))
@@ -49,11 +49,11 @@ def test_stream_finds_the_daily_dropcopy_breaks_and_a_replay_adds_nothing(
 
     switch_home(monkeypatch, tmp_path / "stream")
     land_internal(landing_dir=str(stream_day))
-    name = recon_kinesalite.create_stream(3)
+    name = kinesalite.create_stream(3)
     messages = day_messages(stream_day)
-    producer = KinesisStream.local(recon_kinesalite.endpoint, name).producer()
+    producer = KinesisStream.local(kinesalite.endpoint, name).producer()
     producer.put(messages)
-    summary = run_consumer(recon_kinesalite, name, window=0)
+    summary = run_consumer(kinesalite, name, window=0)
     assert summary["records"] == len(messages) and summary["batches"] >= 3
 
     wh = get_warehouse()
@@ -72,23 +72,23 @@ def test_stream_finds_the_daily_dropcopy_breaks_and_a_replay_adds_nothing(
     # The same records again (a replay of the log onto the stream): new sequence numbers, same bytes.
     before = counts(wh)
     producer.put(messages)
-    again = run_consumer(recon_kinesalite, name, window=0)
+    again = run_consumer(kinesalite, name, window=0)
     assert again["records"] == len(messages)
     assert counts(wh) == before
     redelivered = wh.scalar("SELECT SUM(redelivered) FROM stream_batches WHERE records > 0")
     assert redelivered == len(messages)
 
 
-def test_malformed_records_become_rejects_and_the_consumer_goes_on(recon_kinesalite, stream_day, home):
+def test_malformed_records_become_rejects_and_the_consumer_goes_on(kinesalite, stream_day, home):
     land_internal(landing_dir=str(stream_day))
-    name = recon_kinesalite.create_stream(2)
+    name = kinesalite.create_stream(2)
     good = day_messages(stream_day)[:60]
     fill = next(m for _, m in good if b"\x01150=F\x01" in m)
     no_side = fill.replace(b"\x0154=", b"\x01954=")  # the checksum no longer agrees either
     unknown = fill.replace(b"\x0149=NBPRIME\x01", b"\x0149=NOBODY\x01").replace(b"\x0149=CASTLEROCK\x01", b"\x0149=NOBODY\x01").replace(b"\x0149=MERIDIANPB\x01", b"\x0149=NOBODY\x01")  # fmt: skip
     bad = [("X", b"this is not FIX at all"), ("Y", no_side), ("Z", unknown), ("W", b"8=FIX.4.4\x019=5\x0135=8\x01")]
-    KinesisStream.local(recon_kinesalite.endpoint, name).producer().put(good[:30] + bad + good[30:])
-    summary = run_consumer(recon_kinesalite, name, window=0, batch_size=20)
+    KinesisStream.local(kinesalite.endpoint, name).producer().put(good[:30] + bad + good[30:])
+    summary = run_consumer(kinesalite, name, window=0, batch_size=20)
     assert summary["records"] == len(good) + len(bad)
 
     wh = get_warehouse()
@@ -104,7 +104,7 @@ def test_malformed_records_become_rejects_and_the_consumer_goes_on(recon_kinesal
 
 
 def test_a_late_internal_booking_closes_the_break_its_window_opened(
-    recon_kinesalite, stream_day, tmp_path, monkeypatch, home
+    kinesalite, stream_day, tmp_path, monkeypatch, home
 ):
     switch_home(monkeypatch, tmp_path / "daily")
     daily_dropcopy_breaks(stream_day)
@@ -122,9 +122,9 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
     switch_home(monkeypatch, tmp_path / "stream")
     master = str(stream_day / "reference" / "instruments.csv")
     land_internal(internal=[str(booked)], instruments=master)
-    name = recon_kinesalite.create_stream(2)
-    KinesisStream.local(recon_kinesalite.endpoint, name).producer().put(day_messages(stream_day))
-    run_consumer(recon_kinesalite, name, window=1.5)
+    name = kinesalite.create_stream(2)
+    KinesisStream.local(kinesalite.endpoint, name).producer().put(day_messages(stream_day))
+    run_consumer(kinesalite, name, window=1.5)
 
     wh = get_warehouse()
     brk = wh.fetch_rows("SELECT * FROM breaks WHERE broker_ids = :e", {"e": pair["broker_ids"]})
@@ -145,7 +145,7 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
     assert D == fill["trade_date"]
 
 
-def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(recon_kinesalite, stream_day, monkeypatch, home):
+def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(kinesalite, stream_day, monkeypatch, home):
     """Batches with records, and ticks while fills wait for their window, go to the handler (a flow
     run each under Prefect); ticks of a quiet stream go to the plain steps, so a quiet stream does
     not add a flow run to the UI every few seconds."""
@@ -153,8 +153,8 @@ def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(recon_kinesal
 
     monkeypatch.setattr(sc, "IDLE_TICK_SECONDS", 0.05)
     land_internal(instruments=str(stream_day / "reference" / "instruments.csv"))  # no bookings: every fill waits
-    name = recon_kinesalite.create_stream(1)
-    KinesisStream.local(recon_kinesalite.endpoint, name).producer().put(day_messages(stream_day)[:80])
+    name = kinesalite.create_stream(1)
+    KinesisStream.local(kinesalite.endpoint, name).producer().put(day_messages(stream_day)[:80])
     calls = {"handler": [], "idle": []}
 
     def spy(kind):
@@ -164,7 +164,7 @@ def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(recon_kinesal
             return result
         return run
 
-    consumer = KinesisStream.local(recon_kinesalite.endpoint, name).consumer(get_warehouse())
+    consumer = KinesisStream.local(kinesalite.endpoint, name).consumer(get_warehouse())
     summary = consume([(consumer, None)], name, spy("handler"), senders=SENDERS, batch_size=40, batch_seconds=0.1,
                       window_seconds=1.5, stop_when_idle=1.0, idle_handler=spy("idle"))  # fmt: skip
     handled = calls["handler"]

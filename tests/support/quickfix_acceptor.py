@@ -10,7 +10,6 @@ received from us (ResendRequests, Heartbeats answering TestRequests).
 from __future__ import annotations
 
 import multiprocessing
-import socket
 import sys
 import threading
 import time
@@ -20,13 +19,9 @@ from pathlib import Path
 import quickfix as fix
 import quickfix44 as fix44
 
+from tests.support.servers import free_port
+
 SENDER, TARGET = "PRIMEBRK", "FUNDRECON"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def dictionary(name: str = "FIX44.xml") -> Path:

@@ -1,24 +1,9 @@
-"""Fixtures for the streaming reconciliation tests: a generated day and a kinesalite server."""
+"""Fixtures for the streaming reconciliation tests: a generated day, a fresh RECON_HOME (the
+session's kinesalite server is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stream"))
-from stream_kinesalite import Kinesalite  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def recon_kinesalite(tmp_path_factory):
-    server = Kinesalite(tmp_path_factory.mktemp("kinesalite-recon")).start()
-    for key, value in server.aws_env().items():
-        os.environ.setdefault(key, value)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -37,12 +37,12 @@ def daily_dropcopy_breaks(day: Path) -> dict[str, dict]:
     from tasks.land import land_dropcopy, land_file, land_instruments
     from tasks.match import match_day
 
-    inputs = discover(day).model_dump()
-    land_instruments(inputs)
-    for f in inputs["internal"]:
-        land_file(f, D, {"run_id": "daily"})
-    for f in inputs["dropcopy"]:
-        land_dropcopy(f, inputs)
+    inputs = discover(day)
+    land_instruments(inputs.model_dump())
+    for f in inputs.internal:
+        land_file(f.model_dump(), D, {"run_id": "daily"})
+    for batch in inputs.dropcopy_batches():
+        land_dropcopy(batch, inputs.model_dump(), D, {"run_id": "daily"})
     wh = get_warehouse()
     match_day(wh, D, "dropcopy")
     publish_breaks(wh, D, "dropcopy", "daily")

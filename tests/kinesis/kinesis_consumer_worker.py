@@ -1,6 +1,6 @@
 """A consumer process for the SIGKILL test: processes batches idempotently, checkpoints after commit.
 
-usage: python stream_consumer_worker.py ENDPOINT STREAM DUCKDB_PATH EXPECTED [PAUSE_AT_BATCH]
+usage: python kinesis_consumer_worker.py ENDPOINT STREAM DUCKDB_PATH EXPECTED [PAUSE_AT_BATCH]
 
 Per batch: every delivery is logged (stream_test_deliveries), each ExecID is inserted once
 (stream_test_processed: the idempotent downstream), the batch is committed, then checkpointed.

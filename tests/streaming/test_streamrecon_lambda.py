@@ -39,14 +39,14 @@ def lambda_event(kinesalite, stream: str, messages: list[bytes]) -> dict:
 
 
 def test_lambda_trigger_runs_the_batch_machine_like_the_prefect_flow(
-    prefect_harness, recon_kinesalite, stream_day, tmp_path, monkeypatch
+    prefect_harness, kinesalite, stream_day, tmp_path, monkeypatch
 ):
     from asl_export import compile_flow
     from asl_export.local import LocalStepFunctions
     from flows.stream import reconcile_stream_batch
 
     messages = [m for _, m in day_messages(stream_day)][:80]
-    event = lambda_event(recon_kinesalite, "dropcopy-lambda", messages)
+    event = lambda_event(kinesalite, "dropcopy-lambda", messages)
     batch = kinesis_event_to_batch(event)
     assert [b["data"].encode("latin-1") for b in batch] == messages
     monkeypatch.setenv("RECON_STREAM_SENDERS", __import__("json").dumps(SENDERS))

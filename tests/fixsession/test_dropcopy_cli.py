@@ -10,12 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from stream_fix_acceptor import SENDER, TARGET
-from stream_kinesalite import ROOT
 from test_dropcopy_gateway_quickfix import dedupe, field, sent_app, wait_for
 
 from blocks.kinesis import KinesisStream
 from blocks.warehouse import Warehouse
+from tests.support import REPO as ROOT
+from tests.support.quickfix_acceptor import SENDER, TARGET
 
 RECON = [sys.executable, "-c", "from cli import main; main()"]
 
