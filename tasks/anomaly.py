@@ -72,8 +72,7 @@ def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -
 def _reference_ddl() -> str:
     from blocks.warehouse import sql_file
 
-    text = sql_file("70_features.sql")
-    return text[: text.index("-- The day's VWAP")]  # the two CREATE TABLE IF NOT EXISTS statements
+    return sql_file("70_anomaly_reference.sql")
 
 
 def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel | None = None) -> dict:

@@ -24,8 +24,12 @@ from recon.anomaly.models import DEFAULT_CONTAMINATION, DEFAULT_DETECTOR, Scorin
 from tasks.anomaly import land_reference
 
 
-def land_day(wh: Warehouse, landing_dir: str | Path) -> dict:
-    """Land a generated/dropped day for training; -> {trade_date, landing_dir, truth}."""
+def land_day(wh: Warehouse, landing_dir: str | Path, reference: bool = True) -> dict:
+    """Land a generated/dropped day for training; -> {trade_date, landing_dir, truth}.
+
+    reference=False leaves out the reference files the features could use (market data, commission
+    schedules, FX rates): the day as a user without them would land it. The instrument master is
+    landed either way (matching needs it to read the brokers' identifiers)."""
     from recon.inputs import discover
     from tasks.ingest import ingest_file, load_instruments
 
@@ -39,7 +43,8 @@ def land_day(wh: Warehouse, landing_dir: str | Path) -> dict:
         load_instruments(wh, day.instruments)
     for f in [*day.internal, *day.broker]:
         ingest_file(wh, f.path, f.mapping, f.name, trade_date)
-    land_reference(wh, root / "reference", trade_date)
+    if reference:
+        land_reference(wh, root / "reference", trade_date)
     return {"trade_date": trade_date.isoformat(), "landing_dir": str(root), "truth": str(truth)}
 
 
@@ -87,6 +92,43 @@ def evaluate_day(wh: Warehouse, model: ScoringModel, trade_date: date, truth: st
     frame, labels = day_features(wh, trade_date, truth)
     s = model.score(frame.X)
     return evaluate_scores(s.raw, s.is_anomaly, s.top_feature, labels)
+
+
+def labelled_frames(landing_dirs: list[str | Path], workdir: str | Path, reference: bool,
+                    history_days: int = DEFAULT_HISTORY_DAYS) -> list[tuple[FeatureFrame, list]]:
+    """Each day landed alone (a fresh deployment: no history) in its own DuckDB under workdir,
+    matched against the broker files, its links' features and truth labels computed."""
+    out = []
+    for n, d in enumerate(landing_dirs):
+        path = Path(workdir) / f"day{n}-{'ref' if reference else 'noref'}.duckdb"
+        path.unlink(missing_ok=True)
+        wh = Warehouse(duckdb_path=str(path))
+        try:
+            day = land_day(wh, d, reference=reference)
+            out.append(day_features(wh, date.fromisoformat(day["trade_date"]), day["truth"], history_days))
+        finally:
+            wh.close()
+            path.unlink(missing_ok=True)
+    return out
+
+
+def evaluate_protocol(train_dirs: list[str | Path], eval_dirs: list[str | Path], workdir: str | Path,
+                      detector: str = DEFAULT_DETECTOR, contamination: float = DEFAULT_CONTAMINATION,
+                      leave_one_out: bool = True, references: tuple[bool, ...] = (True, False),
+                      progress=None) -> list[dict]:
+    """recon/anomaly/protocol.py on landed days: -> one row per configuration and kind."""
+    from recon.anomaly.protocol import LabelledDays, run
+
+    train, evaluation = {}, {}
+    for ref in references:
+        name = "with" if ref else "without"
+        if progress:
+            progress(f"landing and matching the days {name} reference files")
+        train[name] = LabelledDays.of(labelled_frames(train_dirs, workdir, ref))
+        evaluation[name] = LabelledDays.of(labelled_frames(eval_dirs, workdir, ref))
+    if progress:
+        progress("fitting and scoring")
+    return run(train, evaluation, detector, contamination, leave_one_out)
 
 
 def training_days(wh: Warehouse, landing_dirs: list[str] | None, trade_dates: list[date] | None) -> list[dict]:

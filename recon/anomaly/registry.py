@@ -69,12 +69,14 @@ def save(model: ScoringModel, training: dict, metrics: dict | None = None, root:
         "feature_names": list(model.feature_names),
         "schema_hash": model.schema,
         "explainer": model.explainer.to_dict(),
+        "thresholds": model.thresholds,
+        "monitor": model.monitor,
         "training": training,
         "metrics": metrics or {},
         "detector_sha256": _sha256(target / "detector.joblib"),
     }
     (target / "model.json").write_text(json.dumps(doc, indent=2, default=str))
-    model.meta = {k: v for k, v in doc.items() if k != "explainer"}
+    model.meta = {k: v for k, v in doc.items() if k not in ("explainer", "monitor")}
     return version
 
 
@@ -124,5 +126,7 @@ def load(ref: str | None = "latest", root: str | Path | None = None, expected_sc
         train_std=meta["train_std"],
         explainer=Explainer.from_dict(meta["explainer"]),
         schema=meta["schema_hash"],
-        meta={k: v for k, v in meta.items() if k != "explainer"},
+        meta={k: v for k, v in meta.items() if k not in ("explainer", "monitor")},
+        thresholds=meta.get("thresholds") or {},
+        monitor=meta.get("monitor") or {},
     )

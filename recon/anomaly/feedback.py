@@ -1,0 +1,61 @@
+"""Analysts' verdicts on ANOMALY breaks become labels, and labels set the alert threshold per kind.
+
+A break's resolution code (from `recon breaks resolve --code ...` or the ServiceNow close code the
+sync-back copies onto the break) says what the flag was:
+
+    confirmed       a real error (the trade was wrong): the kind must keep being flagged
+    false_positive  the trade was right: the same thing on a similar day should not be flagged
+
+Codes are compared case-insensitively against CONFIRMED_CODES / FALSE_POSITIVE_CODES (the
+ServiceNow close codes fix-recon's block sends are in both lists); any other code is no label.
+
+Calibration. A kind is the feature an alert's explanation names first (what an analyst sees).
+For each kind with false positives, the alert threshold rises to just above the highest false
+positive's score, but never above a confirmed anomaly of that kind: the lowest confirmed score
+stays flagged. Kinds without labels keep the model's threshold; a threshold never goes below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+CONFIRMED = "confirmed"
+FALSE_POSITIVE = "false_positive"
+CONFIRMED_CODES = frozenset({"confirmed", "real_error", "booking_error", "fat_finger", "corrected",
+                             "cancel_rebook", "solved (permanently)"})
+FALSE_POSITIVE_CODES = frozenset({"false_positive", "not_an_error", "valid_trade", "expected",
+                                  "no_action", "closed/resolved by caller"})
+
+
+def label_of(code: str | None, confirmed: Iterable[str] = CONFIRMED_CODES,
+             false_positive: Iterable[str] = FALSE_POSITIVE_CODES) -> str | None:
+    c = (code or "").strip().lower()
+    if c in {x.lower() for x in confirmed}:
+        return CONFIRMED
+    if c in {x.lower() for x in false_positive}:
+        return FALSE_POSITIVE
+    return None
+
+
+def calibrate(raw: np.ndarray, top_feature: list[str], labels: list[str | None], threshold: float) -> dict[str, float]:
+    """Per-kind alert thresholds from labelled rows (see the module docstring)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    top = np.array(top_feature, dtype=object)
+    lab = np.array([x or "" for x in labels], dtype=object)
+    out: dict[str, float] = {}
+    for kind in sorted(set(top[lab == FALSE_POSITIVE])):
+        fp = raw[(lab == FALSE_POSITIVE) & (top == kind)]
+        conf = raw[(lab == CONFIRMED) & (top == kind)]
+        cut = float(np.nextafter(fp.max(), np.inf))
+        if conf.size:
+            cut = min(cut, float(np.nextafter(conf.min(), -np.inf)))
+        if cut > threshold:
+            out[kind] = cut
+    return out
+
+
+def link_feedback(labels_by_ids: dict[tuple[str, str], str], internal_ids: list[str], broker_ids: list[str]) -> list[str | None]:
+    """The label of each link whose records are exactly a labelled break's records."""
+    return [labels_by_ids.get((i or "", b or "")) for i, b in zip(internal_ids, broker_ids, strict=True)]
