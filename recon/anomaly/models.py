@@ -25,7 +25,7 @@ from recon.anomaly.features import FEATURE_NAMES, schema_hash
 
 DETECTORS = ("robust", "iforest", "hbos", "ecod", "copod")
 DEFAULT_DETECTOR = "robust"
-DEFAULT_CONTAMINATION = 0.015
+DEFAULT_CONTAMINATION = 0.01
 
 
 def make_detector(name: str, contamination: float = DEFAULT_CONTAMINATION, random_state: int = 0):

@@ -36,8 +36,8 @@ def _temp_warehouse(tmp: str):
 @app.command()
 def train(
     landing: list[Path] = typer.Argument(..., help="landing directories (as `recon generate` writes them, with truth.json)"),
-    detector: str = typer.Option("iforest", help="iforest (served) | hbos | ecod | copod (batch)"),
-    contamination: float = typer.Option(0.015, help="share of training rows the threshold flags"),
+    detector: str = typer.Option("robust", help="robust (default, served) | iforest | hbos | ecod | copod (batch)"),
+    contamination: float = typer.Option(0.01, help="share of training rows the threshold flags"),
     history_days: int = typer.Option(30, help="window for an account's usual business"),
     registry_dir: Path | None = typer.Option(None, "--registry", help="default RECON_HOME/models"),
 ) -> None:
@@ -67,20 +67,100 @@ def train(
         _print_metrics("in-sample", result["metrics"])
 
 
+def _days_from_seeds(seeds: str, start: str, trades: int, anomaly_rate: float, root: Path) -> list[Path]:
+    from datetime import date, timedelta
+
+    from recon.generator import DayConfig, generate_day
+
+    try:
+        numbers = [int(x) for x in seeds.split(",") if x.strip()]
+        d = date.fromisoformat(start)
+    except ValueError as exc:
+        fail(f"bad seeds or date: {exc}", "e.g. --train-seeds 501,502,503 --date 2026-11-23")
+    out = []
+    for seed in numbers:
+        while d.weekday() >= 5:
+            d += timedelta(days=1)
+        path = root / f"seed-{seed}"
+        generate_day(DayConfig(trade_date=d, trades=trades, seed=seed, anomaly_rate=anomaly_rate), path)
+        out.append(path)
+        d += timedelta(days=1)
+    return out
+
+
+def _fmt(v):
+    return "" if v is None else f"{v:.3f}" if isinstance(v, float) else v
+
+
 @app.command()
 def evaluate(
-    landing: Path = typer.Argument(..., help="a landing directory with truth.json, from a seed not used in training"),
-    model: str = typer.Option("latest", help="registry version (v0001...) or latest"),
+    landing: Path | None = typer.Argument(None, help="with --model: a day with truth.json to score a registered model on"),
+    model: str | None = typer.Option(None, help="registry version (v0001...) or latest: score it on LANDING"),
+    train: list[Path] = typer.Option([], "--train", help="landing directory of a training day (repeatable)"),
+    eval_dirs: list[Path] = typer.Option([], "--eval", help="landing directory of an evaluation day (repeatable)"),
+    train_seeds: str | None = typer.Option(None, help="generate the training days from these seeds (e.g. 501,502,503)"),
+    eval_seeds: str | None = typer.Option(None, help="generate the evaluation days from these seeds (never training ones)"),
+    trades: int = typer.Option(5000, help="trades per generated day"),
+    anomaly_rate: float = typer.Option(0.006, help="anomaly rate of generated days"),
+    start: str = typer.Option("2026-11-23", "--date", help="first trade date of generated days"),
+    detector: str = typer.Option("robust", help="robust | iforest | hbos | ecod | copod"),
+    contamination: float = typer.Option(0.01, help="share of training rows the base threshold flags"),
+    leave_one_out: bool = typer.Option(True, "--leave-one-out/--no-leave-one-out", help="one configuration per kind left out"),
+    reference: str = typer.Option("both", help="with | without | both: the reference files the days are landed with"),
+    json_out: Path | None = typer.Option(None, "--json", help="also write the rows as JSON"),
     registry_dir: Path | None = typer.Option(None, "--registry"),
 ) -> None:
-    """ROC AUC, average precision, precision at the top 1% and explanation hits, per anomaly kind."""
+    """Train on the days of some seeds, evaluate on the days of others: AUC, recall and precision at
+    an alert budget of 1% of links, per kind, with and without reference files, leave-one-kind-out.
+
+    With LANDING and --model: the figures of a registered model on one day."""
+    import json
+    import tempfile
+
+    from recon.anomaly.models import DETECTORS
+
+    if landing is not None or model is not None:
+        return _evaluate_registered(landing, model or "latest", registry_dir)
+    if detector not in DETECTORS:
+        fail(f"unknown detector {detector!r}", f"choose from {', '.join(DETECTORS)}")
+    if reference not in ("with", "without", "both"):
+        fail(f"--reference must be with, without or both, got {reference!r}")
+    if train_seeds and eval_seeds and set(train_seeds.split(",")) & set(eval_seeds.split(",")):
+        fail("the evaluation seeds overlap the training seeds", "a seed's days may be used for one or the other")
+    with tempfile.TemporaryDirectory(prefix="recon-evaluate-") as tmp:
+        root = Path(tmp)
+        with console.status("generating and landing the days..."):
+            train_days = [*train, *(_days_from_seeds(train_seeds, start, trades, anomaly_rate, root / "train")
+                                    if train_seeds else [])]
+            eval_days = [*eval_dirs, *(_days_from_seeds(eval_seeds, start, trades, anomaly_rate, root / "eval")
+                                       if eval_seeds else [])]
+        if not train_days or not eval_days:
+            fail("give training days (--train or --train-seeds) and evaluation days (--eval or --eval-seeds)")
+        for d in [*train_days, *eval_days]:
+            if not (d / "truth.json").exists():
+                fail(f"{d} has no truth.json", "evaluation needs labelled days (recon generate)")
+        if {p.resolve() for p in train_days} & {p.resolve() for p in eval_days}:
+            fail("a day is both a training and an evaluation day")
+        from tasks.anomaly_train import evaluate_protocol
+
+        refs = {"with": (True,), "without": (False,), "both": (True, False)}[reference]
+        with console.status("landing, matching, fitting and scoring...") as status:
+            rows = evaluate_protocol(train_days, eval_days, root / "work", detector, contamination, leave_one_out,
+                                     refs, progress=status.update)
+    console.print(table(f"{detector}: trained on {len(train_days)} day(s), evaluated on {len(eval_days)} other day(s); "
+                        "budget = each day's top 1% of links", [{k: _fmt(v) for k, v in r.items()} for r in rows]))
+    if json_out:
+        json_out.write_text(json.dumps(rows, indent=1))
+
+
+def _evaluate_registered(landing: Path | None, model: str, registry_dir: Path | None) -> None:
     import tempfile
     from datetime import date
 
     from recon.anomaly import registry
     from tasks.anomaly_train import evaluate_day, land_day
 
-    if not (landing / "truth.json").exists():
+    if landing is None or not (landing / "truth.json").exists():
         fail(f"{landing} has no truth.json", "evaluate needs a generated day (recon generate)")
     try:
         scoring = registry.load(model, str(registry_dir) if registry_dir else None)
