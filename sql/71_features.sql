@@ -68,7 +68,8 @@ SELECT instrument_id, COUNT(*) AS prints,
 FROM w_candidates
 GROUP BY instrument_id;
 
--- Account novelty: internal records in the window (today included) and days since first seen.
+-- Account novelty: the account's share of the internal records in the window (today included: a
+-- share, so a busier day does not look like a different business) and days since first seen.
 CREATE OR REPLACE TABLE w_feat_accounts AS
 SELECT account,
        COUNT(CASE WHEN DATEDIFF(day, trade_date, :trade_date) BETWEEN 0 AND :history_days THEN 1 END) AS trades,
@@ -178,7 +179,8 @@ SELECT b.uid, b.side_of,
                      THEN COALESCE(sp.open_minute, sa.open_minute) - b.minute_ny
                      ELSE COALESCE(sp.open_minute, sa.open_minute) - b.minute_ny + 1440 END)
        END AS minutes_outside_session,
-       CAST(COALESCE(ac.trades, 0) AS DOUBLE) AS account_trades,
+       CAST(COALESCE(ac.trades, 0) AS DOUBLE)
+           / NULLIF(CAST((SELECT COUNT(*) FROM w_feat_history) AS DOUBLE), 0) AS account_share,
        CAST(COALESCE(ac.days_seen, 0) AS DOUBLE) AS account_days_seen,
        -LN((COALESCE(mx.n_account_class, 0) + 0.5) / (COALESCE(mx.n_account, 0) + 1.0)) AS account_asset_class,
        -LN((COALESCE(mb.n_account_class_broker, 0) + 0.5) / (COALESCE(mx.n_account_class, 0) + 1.0)) AS counterparty_rarity,
@@ -217,7 +219,7 @@ SELECT r.link_id,
        MAX(r.commission_ratio) AS commission_ratio,
        MAX(r.notional_excess) AS notional_excess,
        MAX(r.minutes_outside_session) AS minutes_outside_session,
-       MIN(r.account_trades) AS account_trades,
+       MIN(r.account_share) AS account_share,
        MIN(r.account_days_seen) AS account_days_seen,
        MAX(r.account_asset_class) AS account_asset_class,
        MAX(r.counterparty_rarity) AS counterparty_rarity,

@@ -63,29 +63,108 @@ def day_features(wh: Warehouse, trade_date: date, truth: str | None = None,
     return frame, labels
 
 
+def analyst_labels(wh: Warehouse, trade_date: date, recon: str = "broker") -> dict[tuple[str, str], str]:
+    """Analysts' verdicts on the day's ANOMALY breaks (resolution codes) as labels, by the link's
+    (internal_ids, broker_ids)."""
+    from recon.anomaly.feedback import label_of
+
+    wh.ensure_schema("20_break_store.sql")
+    wh.ensure_schema("72_anomaly_links.sql")
+    rows = wh.fetch_rows(
+        "SELECT internal_ids, broker_ids, resolution_code FROM breaks WHERE trade_date = :d AND recon = :r "
+        "AND break_type = 'ANOMALY' AND resolution_code IS NOT NULL", {"d": trade_date, "r": recon})
+    out = {}
+    for r in rows:
+        label = label_of(r["resolution_code"])
+        if label:
+            out[(r["internal_ids"] or "", r["broker_ids"] or "")] = label
+    return out
+
+
+def _frame_feedback(wh: Warehouse, trade_date: date, frame: FeatureFrame) -> list[str | None]:
+    from recon.anomaly.feedback import link_feedback
+
+    labels = analyst_labels(wh, trade_date)
+    if not labels:
+        return [None] * len(frame)
+    rows = {r["link_id"]: r for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
+    return link_feedback(labels, [rows[k]["internal_ids"] for k in frame.link_ids],
+                         [rows[k]["broker_ids"] for k in frame.link_ids])
+
+
 def fit_and_register(wh: Warehouse, days: list[dict], detector: str = DEFAULT_DETECTOR,
                      contamination: float = DEFAULT_CONTAMINATION, history_days: int = DEFAULT_HISTORY_DAYS,
-                     registry_dir: str | None = None) -> dict:
-    """days: [{"trade_date", "truth"?}] already in the warehouse. -> {version, metrics, training}."""
+                     registry_dir: str | None = None, trained_by: str = "recon model train") -> dict:
+    """days: [{"trade_date", "truth"?}] already in the warehouse. -> {version, metrics, training}.
+
+    The detector is fitted unsupervised; analysts' labels on the days' ANOMALY breaks (resolution
+    codes) set the alert threshold per kind. truth.json labels only measure (in-sample metrics)."""
     if not days:
         raise ValueError("no training days given")
-    frames, labels = [], []
+    frames, labels, feedback = [], [], []
     for d in days:
-        frame, lab = day_features(wh, date.fromisoformat(str(d["trade_date"])), d.get("truth"), history_days)
+        day = date.fromisoformat(str(d["trade_date"]))
+        frame, lab = day_features(wh, day, d.get("truth"), history_days)
         frames.append(frame)
         labels.append(lab)
+        feedback += _frame_feedback(wh, day, frame)
     X = np.vstack([f.X for f in frames])
-    model = fit_model(X, detector, contamination)
+    model = fit_model(X, detector, contamination, labels=feedback)
     metrics = {}
     if all(lab is not None for lab in labels):
         s = model.score(X)
         metrics = evaluate_scores(s.raw, s.is_anomaly, s.top_feature, [x for lab in labels for x in lab])
-    training = {"trade_dates": sorted(str(d["trade_date"]) for d in days), "rows": int(len(X)),
+    dates = sorted(str(d["trade_date"]) for d in days)
+    training = {"trade_dates": dates, "rows": int(len(X)),
                 "history_days": history_days, "feature_schema_hash": schema_hash(),
-                "features_imputed": [f.missing for f in frames]}
-    version = registry.save(model, training, {"in_sample": metrics} if metrics else {}, registry_dir)
+                "features_imputed": [f.missing for f in frames],
+                "labels": {k: feedback.count(k) for k in ("confirmed", "false_positive")}}
+    lineage = {"data_window": [dates[0], dates[-1]], "parent": registry.champion(registry_dir),
+               "trained_by": trained_by}
+    version = registry.save(model, training, {"in_sample": metrics} if metrics else {}, registry_dir, lineage)
     return {"version": version, "detector": detector, "contamination": contamination, "training": training,
-            "metrics": metrics}
+            "metrics": metrics, "thresholds": model.thresholds}
+
+
+def _comparison_metrics(model: ScoringModel, frames: list[tuple[FeatureFrame, list]]) -> dict:
+    from recon.anomaly.protocol import LabelledDays
+
+    days = LabelledDays.of(frames)
+    s = model.score(days.X)
+    m = evaluate_scores(s.raw, s.is_anomaly, s.top_feature, days.labels, days.day)["overall"]
+    return {k: m[k] for k in ("average_precision", "recall_at_budget", "precision", "recall", "roc_auc")}
+
+
+def champion_challenger(challenger: dict, eval_dirs: list[str] | None, workdir: str | Path,
+                        margin: float = 0.01, registry_dir: str | None = None,
+                        promoted_by: str = "train deployment") -> dict:
+    """Score the champion and the challenger on labelled days (landing directories with truth.json,
+    never training days); promote the challenger unless it is worse than the champion by more than
+    `margin` in average precision or in recall at the alert budget. No champion yet: promote."""
+    version = challenger["version"]
+    champ = registry.champion(registry_dir)
+    if champ is None:
+        decision = {"promoted": True, "reason": "no champion yet", "champion": None}
+    elif not eval_dirs:
+        decision = {"promoted": False, "champion": champ,
+                    "reason": "no labelled days to compare on: the champion stays"}
+    else:
+        overlap = set(challenger["training"]["trade_dates"])
+        frames = labelled_frames(eval_dirs, workdir, reference=True)
+        mine = _comparison_metrics(registry.load(version, registry_dir), frames)
+        theirs = _comparison_metrics(registry.load(champ, registry_dir), frames)
+        worse = [k for k in ("average_precision", "recall_at_budget")
+                 if (mine[k] or 0) < (theirs[k] or 0) - margin]
+        decision = {"promoted": not worse, "champion": champ, "challenger_metrics": mine,
+                    "champion_metrics": theirs, "margin": margin, "labelled_days": [str(d) for d in eval_dirs],
+                    "reason": (f"worse than {champ} by more than {margin} in {', '.join(worse)}" if worse
+                               else f"not worse than {champ} (margin {margin})")}
+        if overlap & {json.loads((Path(d) / "truth.json").read_text())["meta"]["trade_date"] for d in eval_dirs}:
+            decision["warning"] = "a labelled day has a training day's date"
+    registry.record_decision(version, decision, registry_dir)
+    if decision["promoted"]:
+        registry.promote(version, promoted_by, decision["reason"], decision.get("challenger_metrics"), registry_dir)
+    return {**challenger, "decision": decision, "champion": registry.champion(registry_dir)}
 
 
 def evaluate_day(wh: Warehouse, model: ScoringModel, trade_date: date, truth: str) -> dict:
@@ -131,23 +210,44 @@ def evaluate_protocol(train_dirs: list[str | Path], eval_dirs: list[str | Path],
     return run(train, evaluation, detector, contamination, leave_one_out)
 
 
-def training_days(wh: Warehouse, landing_dirs: list[str] | None, trade_dates: list[date] | None) -> list[dict]:
-    """Land the landing directories; add the dates already in the warehouse (unlabelled)."""
+def training_days(wh: Warehouse, landing_dirs: list[str] | None, trade_dates: list[date] | None,
+                  last_days: int | None = None) -> list[dict]:
+    """Land the landing directories; add the dates already in the warehouse (unlabelled); with
+    neither, the last `last_days` trade dates the warehouse holds up to today (the scheduled run)."""
+    from recon import clock
+
     days = [land_day(wh, d) for d in landing_dirs or []]
     days += [{"trade_date": date.fromisoformat(str(d)).isoformat()} for d in trade_dates or []]
+    if not days and last_days:
+        wh.ensure_schema("01_tables.sql")
+        rows = wh.fetch_rows("SELECT DISTINCT trade_date FROM executions WHERE source = 'internal' "
+                             "AND trade_date <= :today ORDER BY trade_date DESC LIMIT " + str(int(last_days)),
+                             {"today": clock.today()})
+        days = [{"trade_date": r["trade_date"].isoformat()} for r in reversed(rows)]
     if not days:
-        raise ValueError("give landing_dirs and/or trade_dates to train on")
+        raise ValueError("give landing_dirs and/or trade_dates to train on (or a warehouse with reconciled days)")
     return days
 
 
 @task(name="land-training-days", cache_policy=NO_CACHE, retries=1)
 def training_days_task(landing_dirs: list[str] | None = None, trade_dates: list[date] | None = None,
-                       warehouse_ref: str | None = None) -> list[dict]:
-    return training_days(get_warehouse(warehouse_ref), landing_dirs, trade_dates)
+                       warehouse_ref: str | None = None, last_days: int | None = None) -> list[dict]:
+    return training_days(get_warehouse(warehouse_ref), landing_dirs, trade_dates, last_days)
 
 
 @task(name="fit-register-anomaly-model", cache_policy=NO_CACHE)
 def fit_register_task(days: list[dict], detector: str = DEFAULT_DETECTOR,
                       contamination: float = DEFAULT_CONTAMINATION, history_days: int = DEFAULT_HISTORY_DAYS,
                       registry_dir: str | None = None, warehouse_ref: str | None = None) -> dict:
-    return fit_and_register(get_warehouse(warehouse_ref), days, detector, contamination, history_days, registry_dir)
+    return fit_and_register(get_warehouse(warehouse_ref), days, detector, contamination, history_days, registry_dir,
+                            trained_by="train flow")
+
+
+@task(name="champion-challenger", cache_policy=NO_CACHE)
+def champion_challenger_task(challenger: dict, eval_dirs: list[str] | None = None, margin: float = 0.01,
+                             registry_dir: str | None = None, promoted_by: str = "train deployment") -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="recon-champion-") as tmp:
+        out = champion_challenger(challenger, eval_dirs, tmp, margin, registry_dir, promoted_by)
+    return {k: v for k, v in out.items() if k != "metrics"}

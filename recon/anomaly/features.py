@@ -43,8 +43,9 @@ FEATURES: tuple[Feature, ...] = (
             "trades of the asset class (window) and over the day's trades of the instrument"),
     Feature("minutes_outside_session", "minutes", "high", 0.0, 5.0, None,
             "minutes before the open or after the close of the instrument's regular session (New York time)"),
-    Feature("account_trades", "records", "low", 1000.0, 0.5, None,
-            "the account's internal records over the window, today included (1 = first trade ever)", log=True),
+    Feature("account_share", "share", "low", 0.2, 0.5, None,
+            "the account's share of the internal records over the window, today included (a first trade: 1/N)",
+            log=True),
     Feature("account_days_seen", "days", "low", 30.0, 1.0, None,
             "days since the account's first internal record (0 on its first day)"),
     Feature("account_asset_class", "-ln share", "high", 0.0, 0.25, None,
@@ -88,6 +89,7 @@ class FeatureFrame:
     X: np.ndarray
     missing: dict[str, int]
     reference: dict[str, int] = field(default_factory=dict)
+    imputed_mask: np.ndarray | None = None  # [link, feature]: the value was NULL and imputed
 
     def __len__(self) -> int:
         return len(self.link_ids)
@@ -136,10 +138,12 @@ def frame_from_table(table) -> FeatureFrame:
     import pyarrow.compute as pc
 
     X = np.empty((table.num_rows, len(FEATURES)), dtype=np.float64)
+    mask = np.zeros((table.num_rows, len(FEATURES)), dtype=bool)
     missing: dict[str, int] = {}
     for j, f in enumerate(FEATURES):
         col = table.column(f.name).cast(pa.float64())
         if col.null_count:
             missing[f.name] = col.null_count
+            mask[:, j] = pc.is_null(col).to_numpy(zero_copy_only=False)
         X[:, j] = pc.fill_null(col, f.neutral).to_numpy()
-    return FeatureFrame(link_ids=table.column("link_id").to_pylist(), X=X, missing=missing)
+    return FeatureFrame(link_ids=table.column("link_id").to_pylist(), X=X, missing=missing, imputed_mask=mask)

@@ -40,12 +40,16 @@ def train(
     contamination: float = typer.Option(0.01, help="share of training rows the threshold flags"),
     history_days: int = typer.Option(30, help="window for an account's usual business"),
     registry_dir: Path | None = typer.Option(None, "--registry", help="default RECON_HOME/models"),
+    eval_dirs: list[Path] = typer.Option([], "--eval", help="labelled days (not training days) to compare it "
+                                         "with the champion on; it is promoted unless worse by more than --margin"),
+    margin: float = typer.Option(0.01, help="how much worse than the champion a challenger may be"),
 ) -> None:
-    """Fit a detector on the days' features (unsupervised) and register it with its metrics."""
+    """Fit a detector on the days' features (unsupervised), register it with its metrics, and make it
+    the champion when there is none or it is not worse than the champion on the --eval days."""
     import tempfile
 
     from recon.anomaly.models import DETECTORS
-    from tasks.anomaly_train import fit_and_register, land_day
+    from tasks.anomaly_train import champion_challenger, fit_and_register, land_day
 
     if detector not in DETECTORS:
         fail(f"unknown detector {detector!r}", f"choose from {', '.join(DETECTORS)}")
@@ -61,10 +65,16 @@ def train(
             result = fit_and_register(wh, days, detector, contamination, history_days,
                                       str(registry_dir) if registry_dir else None)
         wh.close()
+        with console.status("champion or challenger..."):
+            result = champion_challenger(result, [str(d) for d in eval_dirs], tmp, margin,
+                                         str(registry_dir) if registry_dir else None, promoted_by="recon model train")
     console.print(f"registered [bold]{result['version']}[/] ({detector}, contamination {contamination}, "
                   f"{result['training']['rows']} rows, days {', '.join(result['training']['trade_dates'])})")
     if result["metrics"]:
         _print_metrics("in-sample", result["metrics"])
+    d = result["decision"]
+    console.print(f"{'promoted to champion' if d['promoted'] else 'not promoted'}: {d['reason']}"
+                  f" (champion: {result['champion']})", highlight=False)
 
 
 def _days_from_seeds(seeds: str, start: str, trades: int, anomaly_rate: float, root: Path) -> list[Path]:
@@ -181,14 +191,63 @@ def list_models(registry_dir: Path | None = typer.Option(None, "--registry")) ->
     from recon.anomaly import registry
 
     rows = []
+    champ = registry.champion(str(registry_dir) if registry_dir else None)
     for v in registry.versions(str(registry_dir) if registry_dir else None):
         m = registry.read_meta(v, str(registry_dir) if registry_dir else None)
         auc = (m.get("metrics", {}).get("in_sample", {}).get("overall", {}) or {}).get("roc_auc")
-        rows.append({"version": v, "detector": m["detector"], "contamination": m["contamination"],
+        rows.append({"version": v + (" *" if v == champ else ""), "detector": m["detector"],
+                     "contamination": m["contamination"],
                      "schema": m["schema_hash"], "days": ",".join(m["training"].get("trade_dates", [])),
                      "rows": m["training"].get("rows"), "in-sample AUC": None if auc is None else round(auc, 4),
                      "created": m["created_at"]})
-    console.print(table("anomaly models", rows) if rows else "no models registered")
+    console.print(table("anomaly models (* champion)", rows) if rows else "no models registered")
+
+
+@app.command()
+def monitor(
+    days: int = typer.Option(5, "--days", min=1, help="the last N trade dates with scored links"),
+    model: str = typer.Option("champion", help="registry version, champion or latest"),
+    threshold: float = typer.Option(0.25, help="PSI above which a feature (or the score) has drifted"),
+    warehouse: Path | None = typer.Option(None, "--warehouse", help="DuckDB file (default: RECON_HOME/warehouse.duckdb)"),
+    registry_dir: Path | None = typer.Option(None, "--registry"),
+) -> None:
+    """PSI of each feature and of the score against the model's training sample, per day."""
+    from blocks.warehouse import Warehouse
+    from recon.anomaly import registry
+    from recon.anomaly.features import FEATURE_NAMES
+    from recon.anomaly.monitor import SCORE, drift
+    from tasks.anomaly_monitor import MIN_LINKS, day_links
+
+    reg = str(registry_dir) if registry_dir else None
+    try:
+        version = registry.resolve_for_scoring(model, reg)
+        scoring = registry.load(version, reg) if version else None
+    except (registry.ModelNotFound, registry.SchemaMismatch) as exc:
+        fail(str(exc))
+    if scoring is None:
+        fail("no model registered for this feature schema", "run `recon model train` first")
+    if not scoring.monitor:
+        fail(f"model {version} keeps no training sample to compare with", "retrain it")
+    if warehouse is not None and not warehouse.exists():
+        fail(f"no warehouse at {warehouse}")
+    wh = Warehouse(duckdb_path=str(warehouse)) if warehouse else Warehouse()
+    wh.ensure_schema("72_anomaly_links.sql")
+    dates = [r["trade_date"] for r in wh.fetch_rows(
+        "SELECT DISTINCT trade_date FROM anomaly_links WHERE model = :m ORDER BY trade_date DESC LIMIT "
+        + str(int(days)), {"m": version})][::-1]
+    if not dates:
+        fail(f"no links scored by {version} in {wh.describe()}", "run `recon run` with this model first")
+    rows = []
+    for d in dates:
+        X, raw = day_links(wh, d, version)
+        if len(X) < MIN_LINKS:
+            rows.append({"trade_date": str(d), "links": len(X), "note": "too few links"})
+            continue
+        psi = {r["name"]: r for r in drift(scoring.monitor, X, raw, FEATURE_NAMES, threshold)}
+        rows.append({"trade_date": str(d), "links": len(X), **{n: f"{psi[n]['psi']:.3f}{' !' if psi[n]['drifted'] else ''}"
+                                                                  for n in (*FEATURE_NAMES, SCORE) if n in psi}})
+    wh.close()
+    console.print(table(f"PSI vs the training sample of {version} (! above {threshold})", rows))
 
 
 @app.command()
@@ -225,7 +284,7 @@ def deploy(
     endpoint_name: str = typer.Option(..., help="SageMaker endpoint name"),
     image: str = typer.Option(..., help="container image URI that runs `recon model serve`"),
     role_arn: str = typer.Option(..., help="SageMaker execution role ARN"),
-    model: str = typer.Option("latest", help="registry version or latest"),
+    model: str = typer.Option("champion", help="registry version, champion or latest"),
     bucket: str | None = typer.Option(None, help="upload the model artifact to s3://BUCKET/recon-models/<version>/"),
     instance_type: str = typer.Option("ml.m5.large"),
     instance_count: int = typer.Option(1, min=1),
@@ -233,20 +292,24 @@ def deploy(
     endpoint_url: str | None = typer.Option(None, help="AWS endpoint override (e.g. a moto server)"),
     registry_dir: Path | None = typer.Option(None, "--registry"),
 ) -> None:
-    """create_model, create_endpoint_config and create_endpoint through boto3."""
-    from recon.anomaly import registry
-    from tasks.anomaly_deploy import DeployError, deploy_model
+    """Put a model behind a SageMaker endpoint: create it, or update a running one (the champion by default)."""
+    from prefect_aws import AwsCredentials
 
+    from blocks.sagemaker_deploy import DeployError, SageMakerDeploy
+    from recon.anomaly import registry
+
+    reg = str(registry_dir) if registry_dir else None
     try:
-        version = registry.resolve(model, str(registry_dir) if registry_dir else None)
+        version = registry.resolve_for_scoring(model, reg) if model in ("champion", "latest") else registry.resolve(model, reg)
     except registry.ModelNotFound as exc:
         fail(str(exc))
     if version is None:
-        fail("no model registered", "run `recon model train` first")
+        fail("no model registered for this feature schema", "run `recon model train` first")
+    creds = AwsCredentials(region_name=region, aws_client_parameters={"endpoint_url": endpoint_url} if endpoint_url else {})
+    deployer = SageMakerDeploy(image=image, role_arn=role_arn, bucket=bucket, instance_type=instance_type,
+                               instance_count=instance_count, aws_credentials=creds)
     try:
-        out = deploy_model(version, endpoint_name, image, role_arn, bucket=bucket, instance_type=instance_type,
-                           instance_count=instance_count, region=region, endpoint_url=endpoint_url,
-                           registry_dir=str(registry_dir) if registry_dir else None)
+        out = deployer.deploy(version, endpoint_name, reg)
     except DeployError as exc:
         fail(str(exc), code=EXIT_EXTERNAL)
-    console.print(table(f"deployed {version}", [out]))
+    console.print(table(f"{out['action']} {endpoint_name}: {version}", [out]))

@@ -24,7 +24,7 @@ ANOMALY_FEATURES = {
     "wash_trade": "offsetting_trade_minutes",
     "notional_outlier": "notional_excess",
     "off_hours": "minutes_outside_session",
-    "new_account": "account_trades",
+    "new_account": "account_share",
 }
 ANOMALY_KINDS = list(ANOMALY_FEATURES)
 BROKEN_SHARE = 0.25  # of the kinds that can sit on a break

@@ -32,7 +32,7 @@ KINDS = {
     "commission_spike": "commission_ratio",
     "notional_outlier": "notional_excess",
     "off_hours": "minutes_outside_session",
-    "new_account": "account_trades",
+    "new_account": "account_share",
 }
 ACCOUNTS = {"ORCA-1": 0.3, "ORCA-2": 0.25, "PINE-RV": 0.2, "BIRCH-EQ": 0.15, "FERN-QNT": 0.1}
 RATE_PER_SHARE = Decimal("0.0045")
