@@ -73,7 +73,7 @@ GROUP BY instrument_id;
 CREATE OR REPLACE TABLE w_feat_accounts AS
 SELECT account,
        COUNT(CASE WHEN DATEDIFF(day, trade_date, :trade_date) BETWEEN 0 AND :history_days THEN 1 END) AS trades,
-       DATEDIFF(day, MIN(trade_date), :trade_date) AS days_seen
+       LEAST(DATEDIFF(day, MIN(trade_date), :trade_date), :history_days) AS days_seen
 FROM executions
 WHERE source = 'internal' AND trade_date <= :trade_date
 GROUP BY account;

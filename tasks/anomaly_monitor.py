@@ -68,7 +68,7 @@ def monitor_model(wh: Warehouse, trade_date: date, block: AnomalyModel | None = 
     out: dict = {"model": version, "links": len(X), "threshold": threshold}
     if len(X) < MIN_LINKS:
         return {**out, "note": f"{len(X)} links scored by {version} on {trade_date}: too few to measure drift"}
-    table = drift(model.monitor, X, raw, FEATURE_NAMES, threshold)
+    table = drift(model.monitor, model.explainer, X, raw, FEATURE_NAMES, threshold)
     drifted = [r["name"] for r in table if r["drifted"]]
     correlation_id = f"model-drift:{version}:{trade_date.isoformat()}"
     run_id = f"drift:{trade_date.isoformat()}"

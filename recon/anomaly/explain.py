@@ -64,6 +64,10 @@ class Explainer:
         out.dead = np.minimum(DEAD_ZONE, np.quantile(out.standardize(X), DEAD_Q, axis=0))
         return out
 
+    def signed_z(self, X: np.ndarray) -> np.ndarray:
+        """(value - training median) / scale, signed so that positive is the unusual direction."""
+        return (_log_where(X, self.log) - self.median) * self.sign / self.scale
+
     def standardize(self, X: np.ndarray) -> np.ndarray:
         """One-sided robust z per feature, uncapped: what the detectors are fitted on."""
         z = (_log_where(X, self.log) - self.median) * self.sign / self.scale

@@ -10,9 +10,13 @@ Codes are compared case-insensitively against CONFIRMED_CODES / FALSE_POSITIVE_C
 ServiceNow close codes fix-recon's block sends are in both lists); any other code is no label.
 
 Calibration. A kind is the feature an alert's explanation names first (what an analyst sees).
-For each kind with false positives, the alert threshold rises to just above the highest false
-positive's score, but never above a confirmed anomaly of that kind: the lowest confirmed score
-stays flagged. Kinds without labels keep the model's threshold; a threshold never goes below it.
+For each kind with false positives, the alert threshold rises above the highest false positive's
+score, with a margin so that a similar trade the next day (a little further out) stays below it:
+halfway to the lowest confirmed score of the kind, or, with no confirmed one, as far again above
+the model's threshold as that false positive was. It never rises above a confirmed anomaly of the
+kind (when a false positive outscored one, the confirmed one stays flagged and the false
+positive's twin will be too). Kinds without false positives keep the model's threshold; a
+threshold never goes below it.
 """
 
 from __future__ import annotations
@@ -48,9 +52,13 @@ def calibrate(raw: np.ndarray, top_feature: list[str], labels: list[str | None],
     for kind in sorted(set(top[lab == FALSE_POSITIVE])):
         fp = raw[(lab == FALSE_POSITIVE) & (top == kind)]
         conf = raw[(lab == CONFIRMED) & (top == kind)]
-        cut = float(np.nextafter(fp.max(), np.inf))
-        if conf.size:
-            cut = min(cut, float(np.nextafter(conf.min(), -np.inf)))
+        top_fp = float(fp.max())
+        if conf.size and conf.min() > top_fp:
+            cut = (top_fp + float(conf.min())) / 2
+        elif conf.size:
+            cut = float(np.nextafter(conf.min(), -np.inf))
+        else:
+            cut = top_fp + max(top_fp - threshold, 0.0)
         if cut > threshold:
             out[kind] = cut
     return out

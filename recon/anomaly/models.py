@@ -205,7 +205,7 @@ def fit_model(X: np.ndarray, detector: str = DEFAULT_DETECTOR, contamination: fl
     )
     from recon.anomaly.monitor import reference
 
-    model.monitor = reference(X, train, FEATURE_NAMES)
+    model.monitor = reference(explainer, X, train, FEATURE_NAMES)
     if labels is not None and any(label is not None for label in labels):
         from recon.anomaly.feedback import calibrate
 

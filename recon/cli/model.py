@@ -243,7 +243,7 @@ def monitor(
         if len(X) < MIN_LINKS:
             rows.append({"trade_date": str(d), "links": len(X), "note": "too few links"})
             continue
-        psi = {r["name"]: r for r in drift(scoring.monitor, X, raw, FEATURE_NAMES, threshold)}
+        psi = {r["name"]: r for r in drift(scoring.monitor, scoring.explainer, X, raw, FEATURE_NAMES, threshold)}
         rows.append({"trade_date": str(d), "links": len(X), **{n: f"{psi[n]['psi']:.3f}{' !' if psi[n]['drifted'] else ''}"
                                                                   for n in (*FEATURE_NAMES, SCORE) if n in psi}})
     wh.close()

@@ -8,7 +8,7 @@ on both sides (it matches):
     fat_finger_price   price off by 4-40% (or a slipped decimal point)
     commission_spike   commission 3-25x the schedule
     notional_outlier   quantity 20-300x the desks' usual size (the median trade)
-    off_hours          booked 17:15-20:45 or 04:30-09:10 New York time
+    off_hours          booked 17:15-20:45 or 04:30-08:15 New York time (75+ minutes outside)
     new_account        booked to an account never seen before
 
     python -m tests.anomaly.independent --out DIR --date 2026-12-01 --seed 1 [--trades 4000] [--rate 0.006]
@@ -56,7 +56,10 @@ def _instruments(rng: random.Random) -> list[dict]:
     return out
 
 
-def write_day(out: Path, trade_date: date, seed: int, trades: int = 4000, rate: float = 0.006) -> dict:
+def write_day(out: Path, trade_date: date, seed: int, trades: int = 4000, rate: float = 0.006,
+              after_close_desk: str | None = None, after_close_share: float = 0.1) -> dict:
+    """after_close_desk: an account that books a share of its (normal) trades 20-60 minutes after
+    the close, every day: unusual to a model, routine to the desk's analysts."""
     rng = random.Random(f"independent-{seed}")
     insts = _instruments(rng)
     n_anom = round(trades * rate)
@@ -71,6 +74,8 @@ def write_day(out: Path, trade_date: date, seed: int, trades: int = 4000, rate: 
         qty = size if size < 100 else size - size % 100
         px = _money(inst["vwap"] * Decimal(str(1 + rng.gauss(0, inst["vol"]))))
         when = open_dt + timedelta(seconds=rng.randint(0, 6 * 3600 + 29 * 60))
+        if not kind and account == after_close_desk and rng.random() < after_close_share:
+            when = open_dt + timedelta(minutes=390 + rng.uniform(20, 60))
         comm_mult = 1
         if kind == "fat_finger_price":
             if rng.random() < 0.2:
@@ -82,7 +87,7 @@ def write_day(out: Path, trade_date: date, seed: int, trades: int = 4000, rate: 
         elif kind == "notional_outlier":
             qty = USUAL_SIZE * rng.randint(20, 300)
         elif kind == "off_hours":
-            start = (17 * 60 + 15, 20 * 60 + 45) if rng.random() < 0.5 else (4 * 60 + 30, 9 * 60 + 10)
+            start = (17 * 60 + 15, 20 * 60 + 45) if rng.random() < 0.5 else (4 * 60 + 30, 8 * 60 + 15)
             when = datetime.combine(trade_date, datetime.min.time()) + timedelta(minutes=rng.uniform(*start))
         elif kind == "new_account":
             account = f"GHOST-{rng.randint(10, 99)}"
