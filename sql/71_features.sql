@@ -37,7 +37,7 @@ LEFT JOIN market_data m ON m.instrument_id = s.instrument_id AND m.trade_date = 
 CREATE OR REPLACE TABLE w_feat_history AS
 SELECT account, asset_class, broker,
        CAST(quantity AS DOUBLE) AS qty,
-       CAST(ABS(quantity * price * COALESCE(multiplier, 1)) AS DOUBLE) AS notional,
+       ABS(CAST(quantity AS DOUBLE) * CAST(price AS DOUBLE) * CAST(COALESCE(multiplier, 1) AS DOUBLE)) AS notional,
        CAST(commission AS DOUBLE) AS commission
 FROM executions
 WHERE source = 'internal'
@@ -63,7 +63,7 @@ GROUP BY account, asset_class;
 CREATE OR REPLACE TABLE w_feat_inst_size AS
 SELECT instrument_id, COUNT(*) AS prints,
        PERCENTILE_CONT(0.9) WITHIN GROUP (
-           ORDER BY LN(GREATEST(CAST(ABS(quantity * price * COALESCE(multiplier, 1)) AS DOUBLE), 1.0))
+           ORDER BY LN(GREATEST(ABS(CAST(quantity AS DOUBLE) * CAST(price AS DOUBLE) * CAST(COALESCE(multiplier, 1) AS DOUBLE)), 1.0))
        ) AS q90_log_notional
 FROM w_candidates
 GROUP BY instrument_id;
@@ -135,7 +135,7 @@ CREATE OR REPLACE TABLE w_feat_base AS
 SELECT c.uid, c.side_of, c.source, c.account, c.asset_class, c.broker, c.instrument_id, c.order_id,
        c.side, c.quantity, c.price, c.trade_date, c.settle_date, c.transact_time,
        CAST(c.quantity AS DOUBLE) AS qty,
-       CAST(ABS(c.quantity * c.price * COALESCE(c.multiplier, 1)) AS DOUBLE) AS notional,
+       ABS(CAST(c.quantity AS DOUBLE) * CAST(c.price AS DOUBLE) * CAST(COALESCE(c.multiplier, 1) AS DOUBLE)) AS notional,
        CAST(e.commission AS DOUBLE) AS commission,
        CASE WHEN c.asset_class = 'future' AND LENGTH(e.symbol) > 2 THEN LEFT(e.symbol, LENGTH(e.symbol) - 2)
             ELSE e.mic END AS product,

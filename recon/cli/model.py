@@ -237,17 +237,19 @@ def monitor(
         + str(int(days)), {"m": version})][::-1]
     if not dates:
         fail(f"no links scored by {version} in {wh.describe()}", "run `recon run` with this model first")
-    rows = []
+    psi: dict[str, dict[str, str]] = {n: {"feature": n} for n in (*FEATURE_NAMES, SCORE)}
+    links = {"feature": "links scored"}
     for d in dates:
         X, raw = day_links(wh, d, version)
+        links[str(d)] = str(len(X))
         if len(X) < MIN_LINKS:
-            rows.append({"trade_date": str(d), "links": len(X), "note": "too few links"})
             continue
-        psi = {r["name"]: r for r in drift(scoring.monitor, scoring.explainer, X, raw, FEATURE_NAMES, threshold)}
-        rows.append({"trade_date": str(d), "links": len(X), **{n: f"{psi[n]['psi']:.3f}{' !' if psi[n]['drifted'] else ''}"
-                                                                  for n in (*FEATURE_NAMES, SCORE) if n in psi}})
+        for r in drift(scoring.monitor, scoring.explainer, X, raw, FEATURE_NAMES, threshold):
+            psi[r["name"]][str(d)] = f"{r['psi']:.3f}{' !' if r['drifted'] else ''}"
     wh.close()
-    console.print(table(f"PSI vs the training sample of {version} (! above {threshold})", rows))
+    rows = [links, *psi.values()]
+    console.print(table(f"PSI vs the training sample of {version} (! above {threshold}; fewer than {MIN_LINKS} "
+                        "links: not measured)", rows, ["feature", *[str(d) for d in dates]]))
 
 
 @app.command()

@@ -83,3 +83,24 @@ def anomaly_snowflake_wh(snowflake_warehouse, request):
     """A Warehouse with engine=snowflake through prefect-snowflake's SnowflakeConnector."""
     wh = snowflake_warehouse(f"ANOM_{request.node.name[:40]}")
     return wh
+
+
+@pytest.fixture()
+def moto_update_endpoint(monkeypatch):
+    """moto's SageMaker control plane has no UpdateEndpoint (NotImplementedError); this adds it the way
+    the AWS API describes it: the endpoint moves to the named, existing endpoint config."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import ActionResult, SageMakerResponse
+
+    def update_endpoint(self):
+        backend = self.sagemaker_backend
+        name, config_name = self._get_param("EndpointName"), self._get_param("EndpointConfigName")
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            raise ValidationError(message=f"Could not find endpoint '{name}'.")
+        config = backend.describe_endpoint_config(config_name)
+        endpoint.endpoint_config_name = config_name
+        endpoint.production_variants = endpoint._process_production_variants(config["ProductionVariants"])
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    monkeypatch.setattr(SageMakerResponse, "update_endpoint", update_endpoint, raising=False)
