@@ -56,12 +56,12 @@ def _off_hours(b: DayBuilder, d: Draft) -> None:
     lo, hi = rng.choice(((15, 60), (60, 240), (240, 420)))
     minutes = rng.uniform(lo, hi)
     after = rng.random() < 0.5
-    # stay on the trade date in UTC as well (the drop copy's clock): 01:30 - 18:59 New York
+    # stay on the trade date in UTC as well (the drop copy's clock): 01:30 - 18:40 New York
     minute = CLOSE_MINUTE[cls] + minutes if after else OPEN_MINUTE[cls] - minutes
-    minute = min(max(minute, 90.0), 18 * 60 + 59)
+    minute = min(max(minute, 90.0), 18 * 60 + 40)
     when = datetime.combine(b.trade_date, time(0)) + timedelta(seconds=int(minute * 60) + rng.randint(0, 59))
     d.exec_dt = when
-    d.book_dt = when + timedelta(seconds=60 + rng.randint(0, 1800))
+    d.book_dt = when + timedelta(seconds=60 + rng.randint(0, 540))  # booked before the 19:00 cut-off
 
 
 def build_anomaly(b: DayBuilder, d: Draft, kind: str) -> None:
