@@ -6,11 +6,13 @@
 -- today included, so a new deployment has the day itself). Names and meanings:
 -- recon/anomaly/features.py and docs/anomaly.md.
 
--- The day's prints per instrument, both sides of the pair: median and MAD of ln(price).
+-- The day's prints per instrument, both sides of the pair, one per order and side (the partial
+-- fills of a block would otherwise crowd the median and shrink the MAD): median and MAD of ln(price).
 CREATE OR REPLACE TABLE w_feat_prints AS
-SELECT instrument_id, LN(CAST(price AS DOUBLE)) AS lp
+SELECT instrument_id, LN(AVG(CAST(price AS DOUBLE))) AS lp
 FROM w_candidates
-WHERE price > 0;
+WHERE price > 0
+GROUP BY instrument_id, side_of, COALESCE(order_id, CAST(uid AS VARCHAR));
 
 CREATE OR REPLACE TABLE w_feat_price_stats AS
 WITH med AS (
@@ -22,20 +24,20 @@ JOIN w_feat_prints p ON p.instrument_id = med.instrument_id
 GROUP BY med.instrument_id, med.m, med.n;
 
 -- Centre and spread of ln(price): the vendor's VWAP and range (range / 6 as one sigma) when
--- landed, else the day's prints (1.4826 MAD; NULL below 6 prints). Floor: 1 bp.
+-- landed, else the day's prints (1.4826 MAD; NULL below 6 prints). Floor: 5 bp.
 CREATE OR REPLACE TABLE w_feat_market AS
 SELECT s.instrument_id,
        CASE WHEN m.vwap > 0 THEN LN(CAST(m.vwap AS DOUBLE)) ELSE s.median_lp END AS center_lp,
        CASE WHEN m.vwap > 0 AND m.low > 0 AND m.high >= m.low
-                THEN GREATEST(LN(CAST(m.high AS DOUBLE) / CAST(m.low AS DOUBLE)) / 6, 0.0001)
-            WHEN s.prints >= 6 THEN GREATEST(1.4826 * s.mad_lp, 0.0001) END AS sigma_lp,
+                THEN GREATEST(LN(CAST(m.high AS DOUBLE) / CAST(m.low AS DOUBLE)) / 6, 0.0005)
+            WHEN s.prints >= 6 THEN GREATEST(1.4826 * s.mad_lp, 0.0005) END AS sigma_lp,
        CAST(m.low AS DOUBLE) AS low, CAST(m.high AS DOUBLE) AS high
 FROM w_feat_price_stats s
 LEFT JOIN market_data m ON m.instrument_id = s.instrument_id AND m.trade_date = :trade_date;
 
 -- The internal bookings of the window: an account's usual business and a broker's charges.
 CREATE OR REPLACE TABLE w_feat_history AS
-SELECT account, asset_class, broker,
+SELECT account, asset_class, broker, currency,
        CAST(quantity AS DOUBLE) AS qty,
        ABS(CAST(quantity AS DOUBLE) * CAST(price AS DOUBLE) * CAST(COALESCE(multiplier, 1) AS DOUBLE)) AS notional,
        CAST(commission AS DOUBLE) AS commission
@@ -52,13 +54,14 @@ FROM (
     FROM w_feat_history GROUP BY account, asset_class, broker
 ) a;
 
--- Trade sizes: the 90th percentile of ln notional per account and asset class over the window,
--- and per instrument over the day's trades of both sides.
+-- Trade sizes: the 90th percentile of ln notional per account, asset class and currency (no FX
+-- rates needed: sizes are compared within a currency) over the window, and per instrument over the
+-- day's trades of both sides.
 CREATE OR REPLACE TABLE w_feat_notional AS
-SELECT account, asset_class, COUNT(*) AS n,
+SELECT account, asset_class, currency, COUNT(*) AS n,
        PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY LN(GREATEST(notional, 1.0))) AS q90_log_notional
 FROM w_feat_history
-GROUP BY account, asset_class;
+GROUP BY account, asset_class, currency;
 
 CREATE OR REPLACE TABLE w_feat_inst_size AS
 SELECT instrument_id, COUNT(*) AS prints,
@@ -132,7 +135,7 @@ FROM w_candidates
 GROUP BY account, instrument_id, side, quantity, price;
 
 CREATE OR REPLACE TABLE w_feat_base AS
-SELECT c.uid, c.side_of, c.source, c.account, c.asset_class, c.broker, c.instrument_id, c.order_id,
+SELECT c.uid, c.side_of, c.source, c.account, c.asset_class, c.broker, c.instrument_id, c.order_id, c.currency,
        c.side, c.quantity, c.price, c.trade_date, c.settle_date, c.transact_time,
        CAST(c.quantity AS DOUBLE) AS qty,
        ABS(CAST(c.quantity AS DOUBLE) * CAST(c.price AS DOUBLE) * CAST(COALESCE(c.multiplier, 1) AS DOUBLE)) AS notional,
@@ -159,9 +162,10 @@ SELECT b.uid, b.side_of,
             WHEN p.n >= 5 AND p.mad_unit <= p.mad_bps THEN EXP(p.mu) * b.qty
             WHEN p.n >= 5 THEN EXP(p.mb) * b.notional / 10000 END, 2) + 1.0) AS commission_ratio,
        -- how far past its usual sizes: ln(notional / q90) above 0, the smaller of the excess over
-       -- the account's q90 in the asset class and over the instrument's q90 of the day (10+ prints)
-       CASE WHEN nt.n >= 3 THEN LEAST(
-           GREATEST(LN(GREATEST(b.notional, 1.0)) - nt.q90_log_notional, 0),
+       -- the account's q90 in the asset class and over the instrument's q90 of the day, each where
+       -- it has 10+ trades to say what is usual
+       CASE WHEN nt.n >= 10 OR si.prints >= 10 THEN LEAST(
+           CASE WHEN nt.n >= 10 THEN GREATEST(LN(GREATEST(b.notional, 1.0)) - nt.q90_log_notional, 0) ELSE 1e9 END,
            CASE WHEN si.prints >= 10 THEN GREATEST(LN(GREATEST(b.notional, 1.0)) - si.q90_log_notional, 0)
                 ELSE 1e9 END) END AS notional_excess,
        CASE WHEN b.minute_ny IS NULL OR COALESCE(sp.open_minute, sa.open_minute) IS NULL THEN NULL
@@ -202,7 +206,8 @@ LEFT JOIN w_feat_dup d
   ON d.account = b.account AND d.instrument_id = b.instrument_id AND d.side = b.side
  AND d.quantity = b.quantity AND d.price = b.price
 LEFT JOIN w_feat_offset o ON o.side_of = b.side_of AND o.order_key = COALESCE(b.order_id, CAST(b.uid AS VARCHAR))
-LEFT JOIN w_feat_notional nt ON nt.account = b.account AND nt.asset_class = b.asset_class
+LEFT JOIN w_feat_notional nt
+  ON nt.account = b.account AND nt.asset_class = b.asset_class AND nt.currency = b.currency
 LEFT JOIN w_feat_inst_size si ON si.instrument_id = b.instrument_id;
 
 -- Settlement lag against the instrument's usual lag on the day (a forward settles on its value date).

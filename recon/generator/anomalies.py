@@ -118,7 +118,7 @@ def build_anomaly(b: DayBuilder, d: Draft, kind: str) -> None:
         b.order_seq += 1
         order_id = f"ORD-{b.trade_date:%Y%m%d}-{b.order_seq:07d}"
         opposite = "sell" if d.side in ("buy", "buy_to_cover") else "buy"
-        lo, hi = rng.choice(((10, 60), (60, 300), (300, 1200)))
+        lo, hi = rng.choice(((10, 60), (60, 300), (300, 600)))
         when = d.exec_dt + timedelta(seconds=rng.randint(lo, hi))
         px = min(max(d.px + rng.randint(-2, 2) * inst.tick, inst.low), inst.high)
         i2 = b.row(d, side=opposite, px=px, when=when)

@@ -86,7 +86,7 @@ def test_anomalies_are_booked_alike_and_stand_out(day):
                 "sell",
                 "sell_short",
             }
-            assert abs(sell["transact_time"] - buy["transact_time"]) <= timedelta(minutes=20)
+            assert abs(sell["transact_time"] - buy["transact_time"]) <= timedelta(minutes=10)
         if kind not in ("off_market", "fat_finger_price"):
             # other kinds keep a normal price inside the day's range
             assert low <= r["price"] <= high or r["record_kind"] == "fill", a
