@@ -19,6 +19,19 @@ CREATE TABLE IF NOT EXISTS anomaly_links (
     imputed       VARCHAR                    -- JSON list of the names of the imputed features
 );
 
+-- One pair's scored links before they go into anomaly_links (tasks/anomaly.py stages them by link).
+CREATE TABLE IF NOT EXISTS w_anomaly_stage (
+    link_id       BIGINT NOT NULL,
+    model         VARCHAR,
+    schema_hash   VARCHAR NOT NULL,
+    raw_score     DOUBLE,
+    anomaly_score DOUBLE,
+    is_anomaly    BOOLEAN,
+    top_feature   VARCHAR,
+    features      VARCHAR NOT NULL,
+    imputed       VARCHAR
+);
+
 -- Registered models' verdicts on drift, one row per model and day (the incident key).
 CREATE TABLE IF NOT EXISTS model_drift (
     trade_date  DATE NOT NULL,

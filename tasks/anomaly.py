@@ -128,9 +128,7 @@ def _keep_links(wh: Warehouse, trade_date: date, recon: str, frame, scores, mode
     from recon.anomaly.features import FEATURE_NAMES, schema_hash
 
     wh.ensure_schema("72_anomaly_links.sql")
-    wh.execute("CREATE OR REPLACE TABLE w_anomaly_stage (link_id BIGINT, model VARCHAR, schema_hash VARCHAR, "
-               "raw_score DOUBLE, anomaly_score DOUBLE, is_anomaly BOOLEAN, top_feature VARCHAR, features VARCHAR, "
-               "imputed VARCHAR)")
+    wh.execute("DELETE FROM w_anomaly_stage")
     wh.load_arrow("w_anomaly_stage", pa.table({
         "link_id": pa.array(frame.link_ids, pa.int64()),
         "model": [model] * len(frame),

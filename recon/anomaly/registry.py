@@ -87,8 +87,11 @@ def save(model: ScoringModel, training: dict, metrics: dict | None = None, root:
 
 
 def resolve(ref: str | None = None, root: str | Path | None = None) -> str | None:
-    """'latest' / None -> the newest version (None when the registry is empty); else the version."""
+    """'latest' / None -> the newest version (None when the registry is empty); 'champion' -> the
+    promoted version (else the newest); else the version."""
     have = versions(root)
+    if ref == "champion":
+        return champion(root) or (have[-1] if have else None)
     if ref in (None, "", "latest"):
         return have[-1] if have else None
     if ref not in have:

@@ -75,6 +75,7 @@ def test_champion_pointer_and_lineage(eval_day, tmp_path, pin_clock):
     assert registry.champion(root) is None and registry.resolve_for_scoring("champion", root) == v2
     registry.promote(v1, "ops", "first model", {"average_precision": 0.9}, root)
     assert registry.champion(root) == v1 and registry.resolve_for_scoring(None, root) == v1
+    assert registry.load("champion", root).meta["version"] == v1  # recon model serve --model champion
     assert registry.resolve_for_scoring("latest", root) == v2
     doc = registry.promote(v2, "train deployment", "not worse", root=root)
     assert doc["previous"] == v1 and [h["version"] for h in doc["history"]] == [v1, v2]
