@@ -33,8 +33,9 @@ def train_anomaly_model(
 ) -> dict:
     """landing_dirs: generated/landed days with truth.json (in-sample metrics); trade_dates: days
     already in the warehouse; neither: the last `last_days`. eval_dirs: labelled days (truth.json,
-    never training days) on which champion and challenger are compared.
+    never training days) on which champion and challenger are compared; without them, the ANOMALY
+    breaks analysts resolved on the training days.
     -> {"version", "training", "decision", "champion"}."""
     days = training_days_task(landing_dirs, trade_dates, warehouse_ref, last_days)
     challenger = fit_register_task(days, detector, contamination, history_days, registry_dir, warehouse_ref)
-    return champion_challenger_task(challenger, eval_dirs, margin, registry_dir)
+    return champion_challenger_task(challenger, eval_dirs, margin, registry_dir, warehouse_ref=warehouse_ref)

@@ -135,19 +135,64 @@ def _comparison_metrics(model: ScoringModel, frames: list[tuple[FeatureFrame, li
     return {k: m[k] for k in ("average_precision", "recall_at_budget", "precision", "recall", "roc_auc")}
 
 
+def analyst_labelled(wh: Warehouse, dates: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows of the ANOMALY breaks analysts resolved on `dates`, and 1 = confirmed, 0 = false
+    positive (other codes left out)."""
+    import json as _json
+
+    from blocks.warehouse import sql_file
+    from recon.anomaly.feedback import CONFIRMED, FALSE_POSITIVE, label_of
+
+    wh.ensure_schema("20_break_store.sql")
+    wh.ensure_schema("72_anomaly_links.sql")
+    rows = wh.fetch_rows(sql_file("75_anomaly_labelled_links.sql"),
+                         {"first": date.fromisoformat(min(dates)), "last": date.fromisoformat(max(dates)),
+                          "schema_hash": schema_hash()})
+    kept = [(r, label_of(r["resolution_code"])) for r in rows]
+    kept = [(r, lab) for r, lab in kept if lab in (CONFIRMED, FALSE_POSITIVE)]
+    X = np.array([_json.loads(r["features"]) for r, _ in kept], dtype=np.float64).reshape(len(kept), -1)
+    return X, np.array([lab == CONFIRMED for _, lab in kept], dtype=bool)
+
+
+def _labelled_metrics(model: ScoringModel, X: np.ndarray, y: np.ndarray) -> dict:
+    from sklearn.metrics import average_precision_score
+
+    s = model.score(X)
+    flagged = s.is_anomaly
+    return {"average_precision": float(average_precision_score(y, s.raw)),
+            "recall_at_budget": float((flagged & y).sum() / y.sum()),  # confirmed ones it flags
+            "precision": float((flagged & y).sum() / flagged.sum()) if flagged.any() else None}
+
+
 def champion_challenger(challenger: dict, eval_dirs: list[str] | None, workdir: str | Path,
                         margin: float = 0.01, registry_dir: str | None = None,
-                        promoted_by: str = "train deployment") -> dict:
-    """Score the champion and the challenger on labelled days (landing directories with truth.json,
-    never training days); promote the challenger unless it is worse than the champion by more than
-    `margin` in average precision or in recall at the alert budget. No champion yet: promote."""
+                        promoted_by: str = "train deployment", wh: Warehouse | None = None) -> dict:
+    """Score the champion and the challenger on labelled days and promote the challenger unless it
+    is worse than the champion by more than `margin` in average precision or in recall at the alert
+    budget. Labelled days: landing directories with truth.json (never training days); without them,
+    the ANOMALY breaks analysts resolved on the training days (the champion's alerts, confirmed or
+    false positive; "recall" is then the share of confirmed ones flagged). No champion: promote."""
     version = challenger["version"]
     champ = registry.champion(registry_dir)
+    labelled = None
+    if champ is not None and not eval_dirs and wh is not None:
+        labelled = analyst_labelled(wh, challenger["training"]["trade_dates"])
     if champ is None:
         decision = {"promoted": True, "reason": "no champion yet", "champion": None}
-    elif not eval_dirs:
+    elif not eval_dirs and (labelled is None or labelled[1].all() or not labelled[1].any()):
         decision = {"promoted": False, "champion": champ,
-                    "reason": "no labelled days to compare on: the champion stays"}
+                    "reason": "no labelled days and too few analysts' labels (confirmed and false positive) "
+                              "to compare on: the champion stays"}
+    elif not eval_dirs:
+        X, y = labelled
+        mine = _labelled_metrics(registry.load(version, registry_dir), X, y)
+        theirs = _labelled_metrics(registry.load(champ, registry_dir), X, y)
+        worse = [k for k in ("average_precision", "recall_at_budget") if mine[k] < theirs[k] - margin]
+        decision = {"promoted": not worse, "champion": champ, "challenger_metrics": mine,
+                    "champion_metrics": theirs, "margin": margin,
+                    "labelled_links": {"confirmed": int(y.sum()), "false_positive": int((~y).sum())},
+                    "reason": (f"worse than {champ} by more than {margin} in {', '.join(worse)} on analysts' labels"
+                               if worse else f"not worse than {champ} on analysts' labels (margin {margin})")}
     else:
         overlap = set(challenger["training"]["trade_dates"])
         frames = labelled_frames(eval_dirs, workdir, reference=True)
@@ -245,9 +290,11 @@ def fit_register_task(days: list[dict], detector: str = DEFAULT_DETECTOR,
 
 @task(name="champion-challenger", cache_policy=NO_CACHE)
 def champion_challenger_task(challenger: dict, eval_dirs: list[str] | None = None, margin: float = 0.01,
-                             registry_dir: str | None = None, promoted_by: str = "train deployment") -> dict:
+                             registry_dir: str | None = None, promoted_by: str = "train deployment",
+                             warehouse_ref: str | None = None) -> dict:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="recon-champion-") as tmp:
-        out = champion_challenger(challenger, eval_dirs, tmp, margin, registry_dir, promoted_by)
+        out = champion_challenger(challenger, eval_dirs, tmp, margin, registry_dir, promoted_by,
+                                  get_warehouse(warehouse_ref))
     return {k: v for k, v in out.items() if k != "metrics"}

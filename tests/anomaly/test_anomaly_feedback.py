@@ -85,4 +85,14 @@ def test_false_positive_labels_lower_false_positives_next_day(tmp_path, pin_cloc
     for kind, n in results["before"]["found"].items():
         assert results["after"]["found"][kind] >= n, (kind, results)  # no confirmed kind lost
     assert sum(results["after"]["found"].values()) >= 0.8 * len(d2["anomalies"]), results
+
+    # champion/challenger with no labelled landing days: compared on the analysts' verdicts
+    from tasks.anomaly_train import champion_challenger
+
+    registry.promote(base["version"], "test", "first model", root=root)
+    out = champion_challenger(taught, None, tmp_path / "work", registry_dir=root, promoted_by="test", wh=wh)
+    d = out["decision"]
+    assert d["labelled_links"] == {"confirmed": len(flagged) - len(fp), "false_positive": len(fp)}, d
+    assert "analysts' labels" in d["reason"] and set(d["challenger_metrics"]) >= {"average_precision", "precision"}
+    assert d["challenger_metrics"]["precision"] > d["champion_metrics"]["precision"], d
     wh.close()
