@@ -6,8 +6,9 @@ sync-back copies onto the break) says what the flag was:
     confirmed       a real error (the trade was wrong): the kind must keep being flagged
     false_positive  the trade was right: the same thing on a similar day should not be flagged
 
-Codes are compared case-insensitively against CONFIRMED_CODES / FALSE_POSITIVE_CODES (the
-ServiceNow close codes fix-recon's block sends are in both lists); any other code is no label.
+Codes are compared case-insensitively, spaces and hyphens read as underscores ("Booking error" is
+booking_error), against CONFIRMED_CODES / FALSE_POSITIVE_CODES; any other code is no label (the
+"Solution provided" fix-recon sends when a break clears by itself says nothing about the flag).
 
 Calibration. A kind is the feature an alert's explanation names first (what an analyst sees).
 For each kind with false positives, the alert threshold rises above the highest false positive's
@@ -27,18 +28,21 @@ import numpy as np
 
 CONFIRMED = "confirmed"
 FALSE_POSITIVE = "false_positive"
-CONFIRMED_CODES = frozenset({"confirmed", "real_error", "booking_error", "fat_finger", "corrected",
-                             "cancel_rebook", "solved (permanently)"})
-FALSE_POSITIVE_CODES = frozenset({"false_positive", "not_an_error", "valid_trade", "expected",
-                                  "no_action", "closed/resolved by caller"})
+CONFIRMED_CODES = frozenset({"confirmed", "real_error", "booking_error", "broker_error", "fat_finger",
+                             "corrected", "cancel_rebook"})
+FALSE_POSITIVE_CODES = frozenset({"false_positive", "not_an_error", "valid_trade", "expected", "no_action"})
+
+
+def _norm(code: str) -> str:
+    return "_".join(code.strip().lower().replace("-", " ").split())
 
 
 def label_of(code: str | None, confirmed: Iterable[str] = CONFIRMED_CODES,
              false_positive: Iterable[str] = FALSE_POSITIVE_CODES) -> str | None:
-    c = (code or "").strip().lower()
-    if c in {x.lower() for x in confirmed}:
+    c = _norm(code or "")
+    if c in {_norm(x) for x in confirmed}:
         return CONFIRMED
-    if c in {x.lower() for x in false_positive}:
+    if c in {_norm(x) for x in false_positive}:
         return FALSE_POSITIVE
     return None
 

@@ -29,7 +29,8 @@ DAY0, DAY1, DAY2 = date(2026, 12, 4), date(2026, 12, 7), date(2026, 12, 8)
 
 def test_codes_map_to_labels_and_calibration_keeps_confirmed():
     assert label_of("False_Positive") == FALSE_POSITIVE and label_of("confirmed") == CONFIRMED
-    assert label_of("broker corrected") is None
+    assert label_of("broker corrected") is None and label_of("Solution provided") is None
+    assert label_of("Booking error") == CONFIRMED and label_of(" not-an-error ") == FALSE_POSITIVE  # ServiceNow style
     raw = np.array([0.5, 0.9, 1.2, 2.0, 0.2])
     top = ["minutes_outside_session"] * 4 + ["price_dev"]
     labels = [FALSE_POSITIVE, FALSE_POSITIVE, CONFIRMED, CONFIRMED, None]
