@@ -1,4 +1,4 @@
-"""What `recon asl ...` does, without the typer layer (recon/cli/asl.py): load flows, parse
+"""What `recon asl ...` does, without the typer layer (cli/asl.py): load flows, parse
 parameters, write build artifacts, run cfn-lint."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Anomaly model benchmark: feature SQL on a generated day, fit and score on 1,000,000 rows per
-detector, and rows/s through `recon model serve` (boto3 sagemaker-runtime) against in-process.
+"""Anomaly model benchmark (speed; quality is `recon model evaluate`, see BENCHMARKS.md): feature
+SQL on a generated day, fit and score on 1,000,000 rows per detector, and rows/s through `recon model serve` (boto3 sagemaker-runtime) against in-process.
 
     .venv/bin/python bench/bench_anomaly.py [--trades 10000] [--rows 1000000] [--endpoint-rows 100000]
 
@@ -71,7 +71,8 @@ def main() -> None:
     for c in ("detector", "role", "rows", "fit s", "score s", "score rows/s", "vs HBOS score"):
         t.add_column(c, justify="right" if c not in ("detector", "role") else "left")
     results = {}
-    for det, role, n in (("hbos", "baseline (batch)", args.rows), ("iforest", "served", args.rows),
+    for det, role, n in (("hbos", "baseline (batch)", args.rows), ("robust", "served (default)", args.rows),
+                         ("iforest", "alternative", args.rows),
                          ("ecod", "batch", args.batch_rows), ("copod", "batch", args.batch_rows)):
         Xn = X[:n]
         if det == "hbos":
@@ -84,9 +85,9 @@ def main() -> None:
     console.print(t)
 
     # The served model through `recon model serve` and boto3, against in-process scoring.
-    iforest = fit_model(X[:200_000], "iforest")
+    served = fit_model(X[:200_000], "robust")
     reg = str(tmp / "models")
-    version = registry.save(iforest, {"bench": True}, root=reg)
+    version = registry.save(served, {"bench": True}, root=reg)
     port = free_port()
     recon = str(Path(sys.executable).parent / "recon")
     proc = subprocess.Popen([recon, "model", "serve", "--model", version, "--registry", reg, "--port", str(port)],
@@ -99,15 +100,14 @@ def main() -> None:
         Xe = X[: args.endpoint_rows]
         local = registry.load(version, reg)
         _, local_s = _timed(lambda: local.score(Xe))
-        e = Table(title=f"served endpoint: {len(Xe):,} rows, IForest, boto3 sagemaker-runtime -> recon model serve "
+        e = Table(title=f"served endpoint: {len(Xe):,} rows, robust detector, boto3 sagemaker-runtime -> recon model serve "
                         "(127.0.0.1, one process)")
         for c in ("path", "batch", "seconds", "rows/s", "vs in-process"):
             e.add_column(c, justify="left" if c == "path" else "right")
         e.add_row("in-process (baseline)", "-", f"{local_s:.2f}", f"{len(Xe) / local_s:,.0f}", "1.00x")
         for batch in (200, 1000, 5000):
-            block = AnomalyModel(backend="sagemaker", endpoint_name="bench", endpoint_url=f"http://127.0.0.1:{port}",
-                                 batch_size=batch, aws_access_key_id="x", aws_secret_access_key="x",
-                                 on_endpoint_failure="fail")
+            block = AnomalyModel.endpoint("bench", f"http://127.0.0.1:{port}", batch_size=batch,
+                                          on_endpoint_failure="fail")
             (_, info), s = _timed(lambda block=block: block.score(Xe, local))
             assert info["backend"] == "sagemaker"
             e.add_row("boto3 -> endpoint", f"{batch:,}", f"{s:.2f}", f"{len(Xe) / s:,.0f}", f"{local_s / s:.2f}x")

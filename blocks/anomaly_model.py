@@ -1,9 +1,11 @@
 """AnomalyModel block: where anomaly scores come from.
 
 backend "local" (the embedded default): a PyOD model from the registry (RECON_HOME/models), in
-process. backend "sagemaker": boto3 sagemaker-runtime invoke_endpoint on an endpoint serving the
-same model (recon/anomaly/serve.py is the container), in batches, with retries; endpoint_url points
-boto3 at a local server. If the endpoint fails (5xx after retries, timeout, ModelError), the block
+process: the champion (models/champion.json) when its feature schema matches the code, else the
+newest version that does. backend "sagemaker": boto3 sagemaker-runtime invoke_endpoint on an
+endpoint serving the same model (recon/anomaly/serve.py is the container), in batches, with
+retries; credentials, region and endpoint override come from prefect-aws AwsCredentials
+(aws_client_parameters.endpoint_url points boto3 at a local server). If the endpoint fails (5xx after retries, timeout, ModelError), the block
 falls back to the local copy of the model (on_endpoint_failure="local") and says so, or raises
 AnomalyEndpointError (on_endpoint_failure="fail"). Scores are never silently dropped: every row
 comes back scored, or the call fails.
@@ -16,7 +18,8 @@ from typing import Literal
 
 import numpy as np
 from prefect.blocks.core import Block
-from pydantic import Field, SecretStr
+from prefect_aws import AwsCredentials
+from pydantic import Field
 
 from recon.anomaly.models import DEFAULT_CONTAMINATION, DEFAULT_DETECTOR, Scores, ScoringModel
 
@@ -29,37 +32,58 @@ class AnomalyModel(Block):
     _block_type_name = "Recon Anomaly Model"
 
     backend: Literal["local", "sagemaker"] = "local"
-    model_version: str = Field(default="latest", description="registry version (v0001...) or 'latest'")
+    model_version: str = Field(default="champion", description="registry version (v0001...), 'champion' or 'latest'")
     registry_dir: str | None = Field(default=None, description="default RECON_HOME/models")
     detector: str = Field(default=DEFAULT_DETECTOR, description="detector fitted on the day when no model is registered")
     contamination: float = DEFAULT_CONTAMINATION
     endpoint_name: str | None = None
-    endpoint_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8080 for `recon model serve`")
-    region_name: str = "us-east-1"
-    aws_access_key_id: str | None = None
-    aws_secret_access_key: SecretStr | None = None
+    aws_credentials: AwsCredentials = Field(
+        default_factory=AwsCredentials,
+        description="prefect-aws credentials; a local endpoint (recon model serve) via aws_client_parameters.endpoint_url",
+    )
     batch_size: int = Field(default=2000, ge=1, le=20000, description="rows per invoke_endpoint call")
     max_attempts: int = Field(default=3, ge=1, le=10, description="boto3 attempts per batch (5xx, throttling, timeouts)")
     timeout_seconds: float = Field(default=10.0, gt=0)
     on_endpoint_failure: Literal["local", "fail"] = "local"
+    drift_threshold: float = Field(default=0.25, gt=0, description="PSI above which the model has drifted (one P2 incident a day)")
+
+    @classmethod
+    def endpoint(cls, endpoint_name: str, endpoint_url: str | None = None, region: str = "us-east-1",
+                 **kwargs) -> AnomalyModel:
+        """A sagemaker-backed block (endpoint_url: a local server, with the usual dummy credentials)."""
+        params = {"endpoint_url": endpoint_url} if endpoint_url else {}
+        creds = AwsCredentials(aws_access_key_id="test" if endpoint_url else None,
+                               aws_secret_access_key="test" if endpoint_url else None,
+                               region_name=region, aws_client_parameters=params)
+        return cls(backend="sagemaker", endpoint_name=endpoint_name, aws_credentials=creds, **kwargs)
 
     # ---- the model --------------------------------------------------------------------------
     def registered_model(self) -> ScoringModel | None:
         """The registered model to use, or None when none matches the running feature schema.
 
-        'latest' means the newest version whose schema matches; a named version that does not
-        match is an error (SchemaMismatch), not a silent swap.
+        'champion' is the promoted version (or the newest matching one before any promotion);
+        a named version whose schema does not match raises SchemaMismatch, never a silent swap.
         """
         from recon.anomaly import registry
-        from recon.anomaly.features import schema_hash
 
-        if self.model_version not in ("", "latest"):
-            return registry.load(self.model_version, self.registry_dir)
-        want = schema_hash()
-        for version in reversed(registry.versions(self.registry_dir)):
-            if registry.read_meta(version, self.registry_dir)["schema_hash"] == want:
-                return registry.load(version, self.registry_dir)
-        return None
+        version = registry.resolve_for_scoring(self.model_version, self.registry_dir)
+        return None if version is None else registry.load(version, self.registry_dir)
+
+    def scoring_model(self) -> tuple[ScoringModel | None, str | None]:
+        """The model to score with, and why the configured one was refused (None if it was not).
+
+        A model trained on another feature schema (or a version that is not in the registry) is
+        refused with a message and the champion for this schema is used instead (else the caller
+        fits one on the day): the run goes on and no break is lost."""
+        from recon.anomaly import registry
+
+        try:
+            return self.registered_model(), None
+        except (registry.SchemaMismatch, registry.ModelNotFound) as exc:
+            fallback = registry.resolve_for_scoring("champion", self.registry_dir)
+            note = (f"model {self.model_version} refused: {exc}; scored with "
+                    + (f"{fallback} instead" if fallback else "a model fitted on the day"))
+            return (registry.load(fallback, self.registry_dir) if fallback else None), note
 
     # ---- scoring ----------------------------------------------------------------------------
     def score(self, X: np.ndarray, model: ScoringModel) -> tuple[Scores, dict]:
@@ -76,21 +100,18 @@ class AnomalyModel(Block):
             return model.score(X), {"backend": "local", "fallback": str(exc)}
 
     def _client(self):
-        import boto3
         from botocore.config import Config
 
+        creds = self.aws_credentials
         cfg = Config(
             retries={"max_attempts": self.max_attempts, "mode": "standard"},
             connect_timeout=self.timeout_seconds,
             read_timeout=self.timeout_seconds,
         )
-        kw = {"region_name": self.region_name, "config": cfg}
-        if self.endpoint_url:
-            kw["endpoint_url"] = self.endpoint_url
-        if self.aws_access_key_id and self.aws_secret_access_key:
-            kw["aws_access_key_id"] = self.aws_access_key_id
-            kw["aws_secret_access_key"] = self.aws_secret_access_key.get_secret_value()
-        return boto3.client("sagemaker-runtime", **kw)
+        kw = {"region_name": creds.region_name or "us-east-1", "config": cfg}
+        if creds.aws_client_parameters.endpoint_url:
+            kw["endpoint_url"] = creds.aws_client_parameters.endpoint_url
+        return creds.get_boto3_session().client("sagemaker-runtime", **kw)
 
     def _score_endpoint(self, X: np.ndarray) -> Scores:
         from botocore.exceptions import BotoCoreError, ClientError

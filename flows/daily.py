@@ -12,6 +12,7 @@ from datetime import date
 from prefect import flow, unmapped
 
 from tasks.anomaly import land_market_reference_task, score_anomalies_task
+from tasks.anomaly_monitor import monitor_model_task
 from tasks.artifacts import publish_artifacts_task
 from tasks.break_store import publish_breaks_task
 from tasks.incident_sync import sync_incident_states_task
@@ -77,8 +78,9 @@ def daily_reconciliation(
     published_dc = publish_breaks_task(trade_date, run, vs_dropcopy, warehouse_ref)
 
     # Incidents go through the outbox: ServiceNow being slow or down never blocks the results.
+    drift = monitor_model_task(trade_date, model_ref, warehouse_ref, wait_for=[published_dc])
     queued = enqueue_incident_changes_task(run, warehouse_ref, wait_for=[published, published_dc])
-    delivered = deliver_outbox_task(warehouse_ref, servicenow_ref, wait_for=[queued])
+    delivered = deliver_outbox_task(warehouse_ref, servicenow_ref, wait_for=[queued, drift])
     sync_incident_states_task(warehouse_ref, servicenow_ref, wait_for=[delivered])
 
     summary = export_results_task(

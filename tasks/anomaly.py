@@ -23,6 +23,7 @@ from blocks.anomaly_model import AnomalyModel, get_anomaly_model
 from blocks.warehouse import Warehouse, get_warehouse
 from recon.anomaly.features import compute_features
 from recon.anomaly.models import fit_model
+from recon.logs import step_logger
 from tasks.break_store import ensure_store
 
 MIN_ROWS_TO_FIT = 20
@@ -72,16 +73,19 @@ def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -
 def _reference_ddl() -> str:
     from blocks.warehouse import sql_file
 
-    text = sql_file("70_features.sql")
-    return text[: text.index("-- The day's VWAP")]  # the two CREATE TABLE IF NOT EXISTS statements
+    return sql_file("70_anomaly_reference.sql")
 
 
 def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel | None = None) -> dict:
     """Score every link of the pair in the work tables; -> a small summary."""
     block = model or AnomalyModel()
     frame = compute_features(wh, trade_date)
-    summary: dict = {"scored": len(frame), "features_imputed": frame.missing}
-    scoring = block.registered_model()
+    summary: dict = {"scored": len(frame), "features_imputed": frame.missing, **frame.imputed(),
+                     "reference": frame.reference}
+    scoring, refused = block.scoring_model()
+    if refused:
+        summary["refused"] = refused
+        step_logger().warning(refused)
     if scoring is not None:
         summary["model"] = scoring.meta.get("version", block.model_version)
     elif len(frame) >= MIN_ROWS_TO_FIT:
@@ -99,10 +103,15 @@ def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel 
     else:
         scores, info = block.score(frame.X, scoring)
         summary.update(info)
+        if info.get("fallback"):
+            step_logger().warning("anomaly endpoint failed, scored with the local %s: %s", summary["model"],
+                                  info["fallback"])
         _write_scores(wh, frame.link_ids, scores.anomaly_score.tolist(), scores.explanation, scores.is_anomaly.tolist())
     wh.execute("UPDATE w_results SET break_type = 'ANOMALY' WHERE break_type IS NULL "
                "AND link_id IN (SELECT link_id FROM w_scores WHERE is_anomaly)")
     wh.run_file("59_outputs.sql", {"recon": recon})
+    if scoring is not None:
+        _keep_links(wh, trade_date, recon, frame, scores, summary["model"])
     summary["anomalies"] = wh.scalar("SELECT COUNT(*) FROM w_results WHERE break_type = 'ANOMALY'")
     summary["breaks_scored_anomalous"] = wh.scalar(
         "SELECT COUNT(*) FROM w_results r JOIN w_scores s ON s.link_id = r.link_id "
@@ -110,6 +119,29 @@ def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel 
     summary["matches"] = wh.scalar("SELECT COUNT(*) FROM w_matches")
     summary["breaks"] = wh.scalar("SELECT COUNT(*) FROM w_breaks")
     return summary
+
+
+def _keep_links(wh: Warehouse, trade_date: date, recon: str, frame, scores, model: str) -> None:
+    """The scored links with their features into anomaly_links (monitoring, retraining, feedback)."""
+    import json
+
+    from recon.anomaly.features import FEATURE_NAMES, schema_hash
+
+    wh.ensure_schema("72_anomaly_links.sql")
+    wh.execute("DELETE FROM w_anomaly_stage")
+    wh.load_arrow("w_anomaly_stage", pa.table({
+        "link_id": pa.array(frame.link_ids, pa.int64()),
+        "model": [model] * len(frame),
+        "schema_hash": [schema_hash()] * len(frame),
+        "raw_score": pa.array(scores.raw, pa.float64()),
+        "anomaly_score": pa.array(scores.anomaly_score, pa.float64()),
+        "is_anomaly": pa.array(scores.is_anomaly, pa.bool_()),
+        "top_feature": [t or None for t in scores.top_feature],
+        "features": [json.dumps([float(v) for v in row]) for row in frame.X],
+        "imputed": [json.dumps([FEATURE_NAMES[j] for j in np.flatnonzero(row)]) if row.any() else None
+                    for row in frame.imputed_mask],
+    }))
+    wh.run_file("73_anomaly_links_publish.sql", {"trade_date": trade_date, "recon": recon})
 
 
 def _write_scores(wh: Warehouse, link_ids: list[int], score: list, explanation: list[str], flag: list) -> None:

@@ -87,12 +87,18 @@ def render_report(summary: dict, breaks: list[dict], now: datetime, top: int = 3
             hbar("Breaks by priority", dict(priorities)),
         ]
     )
+    model_notes = [  # the anomaly step's caveats: a refused model, a fallback, mostly imputed features
+        f"{escape(str(name))}: model {escape(str(r.get('model')))}" + "".join(
+            f"; {escape(str(r[k]))}" for k in ("refused", "fallback", "imputed_note", "note") if r.get(k))
+        for name, r in (summary.get("recons") or {}).items() if isinstance(r, dict) and "model" in r]
+    model_html = "<h2>Anomaly model</h2><ul>" + "".join(f"<li>{n}</li>" for n in model_notes) + "</ul>" if model_notes else ""
     return f"""<!doctype html><html><head><meta charset='utf-8'><title>fix-recon {escape(str(summary.get('trade_date')))}</title>
 <style>{CSS}</style></head><body>
 <h1>Reconciliation report: {escape(str(summary.get('trade_date')))}</h1>
 <div>run {escape(str(summary.get('run_id', '')))} &middot; generated {escape(now.strftime('%Y-%m-%d %H:%M UTC'))}</div>
 <div class='kpis'>{kpi_html}</div>
 <h2>Charts</h2><div class='charts'>{charts}</div>
+{model_html}
 <h2>Control totals: every input row read is canonical, rejected or removed by the FIX lifecycle</h2>
 {_table(files, file_cols, {"read", "canonical", "rejected", "lifecycle_removed"})}
 <h2>Control totals: every canonical record is matched or in a break</h2>

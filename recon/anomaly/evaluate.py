@@ -2,12 +2,12 @@
 
 Labels are per link: a link is an anomaly of kind k when it holds a record truth.json lists under
 an anomaly of kind k (internal ids, or broker ids for a link with no internal side). Reported:
-  overall   ROC AUC and average precision (every labelled anomaly against the unlabelled links),
-            precision at the top 1% of scores, explanation hit rate
+  overall   ROC AUC and average precision (every labelled anomaly against the unlabelled links);
+            recall and precision at an alert budget (each day's top 1% of links by score); recall
+            and precision of the model's own flags (its threshold); explanation hit rate
   per kind  ROC AUC and average precision (that kind against the unlabelled links), recall at the
-            overall top 1%, precision at n (n = that kind's count; top-n of kind + unlabelled),
-            explanation hit rate: the share of detected anomalies whose top explanation names the
-            feature truth.json expects
+            budget, recall of the flags, explanation hit rate: the share of detected anomalies
+            whose top explanation names the feature truth.json expects
 """
 
 from __future__ import annotations
@@ -47,8 +47,25 @@ def _auc_ap(y: np.ndarray, s: np.ndarray) -> tuple[float | None, float | None]:
     return float(roc_auc_score(y, s)), float(average_precision_score(y, s))
 
 
+ALERT_BUDGET = 0.01  # share of a day's links an analyst team can look at
+
+
+def in_budget(raw: np.ndarray, days: np.ndarray | None = None, budget: float = ALERT_BUDGET) -> np.ndarray:
+    """The alerts an alert budget allows: each day's top ceil(budget x links) scores."""
+    raw = np.asarray(raw, dtype=float)
+    days = np.zeros(len(raw), dtype=int) if days is None else np.asarray(days)
+    out = np.zeros(len(raw), dtype=bool)
+    for day in np.unique(days):
+        idx = np.flatnonzero(days == day)
+        k = max(1, math.ceil(budget * len(idx)))
+        out[idx[np.argsort(-raw[idx], kind="stable")[:k]]] = True
+    return out
+
+
 def evaluate_scores(raw: np.ndarray, is_anomaly: np.ndarray, top_feature: list[str],
-                    labels: list[dict | None]) -> dict:
+                    labels: list[dict | None], days: np.ndarray | None = None,
+                    budget: float = ALERT_BUDGET) -> dict:
+    """Overall and per-kind figures; `days` groups links into days for the alert budget."""
     raw = np.asarray(raw, dtype=float)
     is_anomaly = np.asarray(is_anomaly, dtype=bool)
     kinds = np.array([a["kind"] if a else "" for a in labels], dtype=object)
@@ -56,16 +73,16 @@ def evaluate_scores(raw: np.ndarray, is_anomaly: np.ndarray, top_feature: list[s
     top = np.array(top_feature, dtype=object)
     y = kinds != ""
     n = len(raw)
-    k = max(1, math.ceil(0.01 * n))
-    top_idx = np.argsort(-raw, kind="stable")[:k]
-    in_top = np.zeros(n, dtype=bool)
-    in_top[top_idx] = True
+    alert = in_budget(raw, days, budget)
     auc, ap = _auc_ap(y, raw)
     detected = y & is_anomaly
     overall = {
         "links": n, "anomalies": int(y.sum()), "flagged": int(is_anomaly.sum()), "detected": int(detected.sum()),
         "roc_auc": auc, "average_precision": ap,
-        "precision_at_1pct": float(y[top_idx].mean()),
+        "recall_at_budget": float(y[alert].sum() / y.sum()) if y.any() else None,
+        "precision_at_budget": float(y[alert].mean()) if alert.any() else None,
+        "precision": float(detected.sum() / is_anomaly.sum()) if is_anomaly.any() else None,
+        "recall": float(detected.sum() / y.sum()) if y.any() else None,
         "explanation_hit_rate": float((top[detected] == expected[detected]).mean()) if detected.any() else None,
     }
     per_kind = {}
@@ -73,14 +90,12 @@ def evaluate_scores(raw: np.ndarray, is_anomaly: np.ndarray, top_feature: list[s
         pos = kinds == kind
         subset = pos | ~y
         auc_k, ap_k = _auc_ap(pos[subset], raw[subset])
-        npos = int(pos.sum())
-        order = np.argsort(-raw[subset], kind="stable")[:npos]
         det_k = pos & is_anomaly
         per_kind[kind] = {
-            "count": npos, "roc_auc": auc_k, "average_precision": ap_k,
-            "recall_at_1pct": float(in_top[pos].mean()),
-            "precision_at_n": float(pos[subset][order].mean()),
+            "count": int(pos.sum()), "roc_auc": auc_k, "average_precision": ap_k,
+            "recall_at_budget": float(alert[pos].mean()),
+            "recall": float(det_k.sum() / pos.sum()),
             "detected": int(det_k.sum()),
             "explanation_hit_rate": float((top[det_k] == expected[det_k]).mean()) if det_k.any() else None,
         }
-    return {"overall": overall, "per_kind": per_kind}
+    return {"overall": overall, "per_kind": per_kind, "budget": budget}

@@ -21,6 +21,10 @@ import numpy as np
 from recon.anomaly.features import FEATURES, Feature
 
 DEAD_ZONE = 3.0
+# ... or less: the training data's q99.5 on the unusual side, when that is nearer. A feature whose
+# normal values are bounded (a trade size drawn up to a desk's limit) has no 3-sigma tail, and a
+# 3-sigma dead zone would swallow the first values past its bound.
+DEAD_Q = 0.995
 # The training quantile on the unusual side that counts as TAIL_Z sigma. q90, not q99: with 1-2%
 # anomalies in unlabelled training data, q99 would sit among the anomalies themselves.
 TAIL_Q, TAIL_Z = 0.90, 1.2816
@@ -36,6 +40,7 @@ class Explainer:
     scale: np.ndarray
     cap: np.ndarray  # +inf when uncapped
     log: np.ndarray  # bool: compared on a log scale
+    dead: np.ndarray | None = None  # per-feature dead zone in sigma (DEAD_ZONE when None)
 
     @classmethod
     def fit(cls, X: np.ndarray, features: tuple[Feature, ...] = FEATURES) -> Explainer:
@@ -47,7 +52,7 @@ class Explainer:
         q_hi, q_lo = np.quantile(T, TAIL_Q, axis=0), np.quantile(T, 1 - TAIL_Q, axis=0)
         tail = np.abs(np.where(sign > 0, q_hi, q_lo) - median)
         floor = np.array([f.min_scale for f in features])
-        return cls(
+        out = cls(
             names=[f.name for f in features],
             units=[f.unit for f in features],
             sign=sign,
@@ -56,6 +61,12 @@ class Explainer:
             cap=np.array([np.inf if f.cap is None else f.cap for f in features]),
             log=log,
         )
+        out.dead = np.minimum(DEAD_ZONE, np.quantile(out.standardize(X), DEAD_Q, axis=0))
+        return out
+
+    def signed_z(self, X: np.ndarray) -> np.ndarray:
+        """(value - training median) / scale, signed so that positive is the unusual direction."""
+        return (_log_where(X, self.log) - self.median) * self.sign / self.scale
 
     def standardize(self, X: np.ndarray) -> np.ndarray:
         """One-sided robust z per feature, uncapped: what the detectors are fitted on."""
@@ -63,13 +74,14 @@ class Explainer:
         return np.clip(z, 0.0, None)
 
     def detector_input(self, X: np.ndarray) -> np.ndarray:
-        """What detectors see: log1p of the z-score beyond a dead zone of DEAD_ZONE sigma.
+        """What detectors see: log1p of the z-score beyond a dead zone (DEAD_ZONE sigma or nearer).
 
         Inside the dead zone a record is as usual as any other (so normal rows collapse to zeros
         and a detector is not distracted by ordinary spread); beyond it, log1p keeps a 300-sigma
         fat finger from flattening every other deviation onto one side of a split.
         """
-        return np.log1p(np.clip(self.standardize(X) - DEAD_ZONE, 0.0, None))
+        dead = DEAD_ZONE if self.dead is None else self.dead
+        return np.log1p(np.clip(self.standardize(X) - dead, 0.0, None))
 
     def strengths(self, X: np.ndarray) -> np.ndarray:
         return np.minimum(self.standardize(X), self.cap)
@@ -101,6 +113,7 @@ class Explainer:
             "scale": self.scale.tolist(),
             "cap": [None if np.isinf(c) else float(c) for c in self.cap],
             "log": self.log.tolist(),
+            "dead": None if self.dead is None else self.dead.tolist(),
         }
 
     @classmethod
@@ -113,6 +126,7 @@ class Explainer:
             scale=np.array(d["scale"], dtype=float),
             cap=np.array([np.inf if c is None else c for c in d["cap"]], dtype=float),
             log=np.array(d["log"], dtype=bool),
+            dead=None if d.get("dead") is None else np.array(d["dead"], dtype=float),
         )
 
 

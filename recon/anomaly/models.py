@@ -23,14 +23,16 @@ from scipy.special import erf
 from recon.anomaly.explain import Explainer
 from recon.anomaly.features import FEATURE_NAMES, schema_hash
 
-DETECTORS = ("iforest", "hbos", "ecod", "copod")
-DEFAULT_DETECTOR = "iforest"
-DEFAULT_CONTAMINATION = 0.015
+DETECTORS = ("robust", "iforest", "hbos", "ecod", "copod")
+DEFAULT_DETECTOR = "robust"
+DEFAULT_CONTAMINATION = 0.01
 
 
 def make_detector(name: str, contamination: float = DEFAULT_CONTAMINATION, random_state: int = 0):
     if not 0 < contamination <= 0.5:
         raise ValueError(f"contamination must be in (0, 0.5], got {contamination}")
+    if name == "robust":
+        return RobustDeviation(contamination=contamination)
     if name == "iforest":
         from pyod.models.iforest import IForest
 
@@ -50,6 +52,37 @@ def make_detector(name: str, contamination: float = DEFAULT_CONTAMINATION, rando
 
         return COPOD(contamination=contamination)
     raise ValueError(f"unknown detector {name!r}; choose from {', '.join(DETECTORS)}")
+
+
+def _robust_base():
+    from pyod.models.base import BaseDetector
+
+    return BaseDetector
+
+
+class RobustDeviation(_robust_base()):
+    """A PyOD detector for the explainer's output: the score of a row is its largest deviation
+    beyond a feature's dead zone (log1p sigma), plus a tenth of the others.
+
+    On these inputs (every feature already a one-sided robust z-score, normal rows all zeros) the
+    largest deviation ranks anomalies better than isolation depth: IForest isolates a row by how
+    rarely a feature is non-zero in training, so a duplicate booking two sigma out (a feature that
+    is zero for 99.9% of rows) and a trade size just past a desk's usual range tie, and the kinds
+    whose feature is often slightly non-zero sink (figures: BENCHMARKS.md)."""
+
+    def __init__(self, contamination: float = DEFAULT_CONTAMINATION):
+        super().__init__(contamination=contamination)
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        self._set_n_classes(y)
+        self.decision_scores_ = self.decision_function(X)
+        self._process_decision_scores()
+        return self
+
+    def decision_function(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return X.max(axis=1) + 0.1 * X.sum(axis=1)
 
 
 @dataclass
@@ -107,6 +140,16 @@ class ScoringModel:
     feature_names: tuple[str, ...] = FEATURE_NAMES
     schema: str = field(default_factory=schema_hash)
     meta: dict = field(default_factory=dict)  # version, training window, metrics (registry)
+    # alert thresholds per kind (the explanation's top feature), from analysts' labels; a kind
+    # without one uses `threshold` (feedback.py)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    monitor: dict = field(default_factory=dict)  # training bins per feature and of the score (monitor.py)
+
+    def flags(self, raw: np.ndarray, top_feature: list[str]) -> np.ndarray:
+        if not self.thresholds:
+            return raw > self.threshold
+        cut = np.array([self.thresholds.get(t, self.threshold) for t in top_feature], dtype=np.float64)
+        return raw > cut
 
     def check(self, X: np.ndarray) -> None:
         if X.ndim != 2 or X.shape[1] != len(self.feature_names):
@@ -120,24 +163,30 @@ class ScoringModel:
         self.check(X)
         if len(X) == 0:
             return Scores.concat([])
-        raw = np.asarray(self.detector.decision_function(self.explainer.detector_input(X)), dtype=np.float64)
+        raw = self.raw_scores(X)
         unified = erf((raw - self.train_mean) / (self.train_std * np.sqrt(2))) if self.train_std > 0 else raw * 0
+        top = self.explainer.top_features(X)
         return Scores(
             raw=raw,
             anomaly_score=np.clip(unified, 0.0, 1.0),
-            is_anomaly=raw > self.threshold,
+            is_anomaly=self.flags(raw, top),
             explanation=self.explainer.explain(X),
-            top_feature=self.explainer.top_features(X),
+            top_feature=top,
         )
+
+    def raw_scores(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(self.detector.decision_function(self.explainer.detector_input(X)), dtype=np.float64)
 
     def describe(self) -> dict:
         return {"detector": self.detector_name, "contamination": self.contamination, "schema_hash": self.schema,
-                "threshold": self.threshold, **{k: v for k, v in self.meta.items() if k != "explainer"}}
+                "threshold": self.threshold, "thresholds": self.thresholds,
+                **{k: v for k, v in self.meta.items() if k != "explainer"}}
 
 
 def fit_model(X: np.ndarray, detector: str = DEFAULT_DETECTOR, contamination: float = DEFAULT_CONTAMINATION,
-              random_state: int = 0) -> ScoringModel:
-    """Unsupervised fit on feature rows (labels, when known, are only for evaluation)."""
+              random_state: int = 0, labels: list[str | None] | None = None) -> ScoringModel:
+    """Fit on feature rows: the detector unsupervised; analysts' labels (per row: 'confirmed',
+    'false_positive' or None), when given, set the alert threshold per kind (feedback.py)."""
     X = np.asarray(X, dtype=np.float64)
     if len(X) < 20:
         raise ValueError(f"need at least 20 rows to fit an anomaly model, got {len(X)}")
@@ -145,7 +194,7 @@ def fit_model(X: np.ndarray, detector: str = DEFAULT_DETECTOR, contamination: fl
     det = make_detector(detector, contamination, random_state)
     det.fit(explainer.detector_input(X))
     train = np.asarray(det.decision_scores_, dtype=np.float64)
-    return ScoringModel(
+    model = ScoringModel(
         detector_name=detector,
         detector=det,
         contamination=contamination,
@@ -154,3 +203,11 @@ def fit_model(X: np.ndarray, detector: str = DEFAULT_DETECTOR, contamination: fl
         train_std=float(train.std()),
         explainer=explainer,
     )
+    from recon.anomaly.monitor import reference
+
+    model.monitor = reference(explainer, X, train, FEATURE_NAMES)
+    if labels is not None and any(label is not None for label in labels):
+        from recon.anomaly.feedback import calibrate
+
+        model.thresholds = calibrate(train, explainer.top_features(X), labels, model.threshold)
+    return model

@@ -1,9 +1,12 @@
 """Versioned model artifacts under RECON_HOME/models: one directory per version.
 
     models/v0003/detector.joblib   the PyOD detector (pyod.utils.persistence envelope)
-    models/v0003/model.json        detector, contamination, threshold, feature schema + hash,
-                                   explainer statistics, training window, metrics, sha256 of the
-                                   detector file
+    models/v0003/model.json        detector, contamination, thresholds (per kind, from labels),
+                                   feature schema + hash, explainer statistics, monitoring bins,
+                                   training window, metrics, lineage, the champion/challenger
+                                   decision, sha256 of the detector file
+    models/champion.json           the version the daily flow scores with, who promoted it, why,
+                                   with what metrics, and every earlier promotion
 
 Pickles run code when loaded, so a detector is loaded only from inside the registry and only when
 its sha256 matches model.json; a model whose feature schema hash differs from the running code's
@@ -48,8 +51,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(model: ScoringModel, training: dict, metrics: dict | None = None, root: str | Path | None = None) -> str:
-    """Register a fitted model; -> its version (v0001, v0002, ...)."""
+def save(model: ScoringModel, training: dict, metrics: dict | None = None, root: str | Path | None = None,
+         lineage: dict | None = None) -> str:
+    """Register a fitted model; -> its version (v0001, v0002, ...). lineage: where it came from
+    (data window, parent champion, who trained it)."""
     from pyod.utils.persistence import save as pyod_save
 
     base = registry_root(root)
@@ -69,18 +74,24 @@ def save(model: ScoringModel, training: dict, metrics: dict | None = None, root:
         "feature_names": list(model.feature_names),
         "schema_hash": model.schema,
         "explainer": model.explainer.to_dict(),
+        "thresholds": model.thresholds,
+        "monitor": model.monitor,
         "training": training,
         "metrics": metrics or {},
+        "lineage": lineage or {},
         "detector_sha256": _sha256(target / "detector.joblib"),
     }
     (target / "model.json").write_text(json.dumps(doc, indent=2, default=str))
-    model.meta = {k: v for k, v in doc.items() if k != "explainer"}
+    model.meta = {k: v for k, v in doc.items() if k not in ("explainer", "monitor")}
     return version
 
 
 def resolve(ref: str | None = None, root: str | Path | None = None) -> str | None:
-    """'latest' / None -> the newest version (None when the registry is empty); else the version."""
+    """'latest' / None -> the newest version (None when the registry is empty); 'champion' -> the
+    promoted version (else the newest); else the version."""
     have = versions(root)
+    if ref == "champion":
+        return champion(root) or (have[-1] if have else None)
     if ref in (None, "", "latest"):
         return have[-1] if have else None
     if ref not in have:
@@ -124,5 +135,64 @@ def load(ref: str | None = "latest", root: str | Path | None = None, expected_sc
         train_std=meta["train_std"],
         explainer=Explainer.from_dict(meta["explainer"]),
         schema=meta["schema_hash"],
-        meta={k: v for k, v in meta.items() if k != "explainer"},
+        meta={k: v for k, v in meta.items() if k not in ("explainer", "monitor")},
+        thresholds=meta.get("thresholds") or {},
+        monitor=meta.get("monitor") or {},
     )
+
+
+# ---- champion / challenger ----------------------------------------------------------------------
+CHAMPION = "champion.json"
+
+
+def champion(root: str | Path | None = None) -> str | None:
+    """The version the daily flow scores with (None when none has been promoted)."""
+    path = registry_root(root) / CHAMPION
+    if not path.exists():
+        return None
+    version = json.loads(path.read_text()).get("version")
+    return version if version in versions(root) else None
+
+
+def champion_record(root: str | Path | None = None) -> dict:
+    path = registry_root(root) / CHAMPION
+    return json.loads(path.read_text()) if path.exists() else {"version": None, "history": []}
+
+
+def promote(version: str, promoted_by: str, reason: str, metrics: dict | None = None,
+            root: str | Path | None = None) -> dict:
+    """Make `version` the champion; the record keeps every earlier promotion (lineage)."""
+    read_meta(version, root)  # must exist
+    record = champion_record(root)
+    entry = {"version": version, "promoted_at": clock.now().isoformat(timespec="seconds"),
+             "promoted_by": promoted_by, "reason": reason, "previous": record.get("version"),
+             "metrics": metrics or {}}
+    doc = {**entry, "history": [*record.get("history", []), entry]}
+    tmp = registry_root(root) / (CHAMPION + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, default=str))
+    tmp.replace(registry_root(root) / CHAMPION)
+    return doc
+
+
+def record_decision(version: str, decision: dict, root: str | Path | None = None) -> None:
+    """Keep the champion/challenger verdict in the challenger's model.json (lineage)."""
+    path = registry_root(root) / version / "model.json"
+    doc = json.loads(path.read_text())
+    doc["decision"] = decision
+    path.write_text(json.dumps(doc, indent=2, default=str))
+
+
+def resolve_for_scoring(ref: str | None, root: str | Path | None = None) -> str | None:
+    """'champion' (or empty): the champion when its schema matches the code, else the newest
+    version that matches; 'latest': the newest that matches; a version: itself (checked on load)."""
+    want = schema_hash()
+    if ref not in (None, "", "latest", "champion"):
+        return ref
+    if ref in (None, "", "champion"):
+        champ = champion(root)
+        if champ and read_meta(champ, root)["schema_hash"] == want:
+            return champ
+    for version in reversed(versions(root)):
+        if read_meta(version, root)["schema_hash"] == want:
+            return version
+    return None

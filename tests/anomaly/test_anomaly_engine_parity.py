@@ -1,4 +1,4 @@
-"""One feature SQL, two engines: sql/70_features.sql and the scoring step give the same features,
+"""One feature SQL, two engines: sql/71_features.sql and the scoring step give the same features,
 scores and ANOMALY breaks on DuckDB and on Snowflake (fakesnow server, the real connector)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tasks.match import match_day
 from tests.matching.builders import D, broker, internal
 
 pytestmark = pytest.mark.slow
-T0 = datetime(2026, 11, 27, 14, 30)
+T0 = datetime(2026, 11, 27, 9, 35)  # normal trades 09:35-15:55 New York
 
 
 def _pair(n: int, qty: int, px: str, minutes: float, account: str = "FUND-A", side: str = "buy", spike: int = 1,
@@ -42,6 +42,8 @@ def day_rows() -> pa.Table:
     rows += _pair(103, 1300, "189.12", 92, side="sell", order_id="O103")           # ... 2 minutes later
     rows += _pair(104, 800, "189.40", 120, order_id="O104") + _pair(105, 800, "189.40", 120, order_id="O104")
     rows.append(internal("I106", quantity=300, price="189.00", transact_time=T0, order_id="O106"))  # missing at broker
+    rows += _pair(107, 400, "189.20", 535, order_id="O107")                        # 18:30 New York: off hours
+    rows += _pair(108, 600, "189.35", 200, account="GHOST-9", order_id="O108")     # a never-seen account
     return executions_to_arrow(rows)
 
 
@@ -68,7 +70,7 @@ def _run(wh: Warehouse, registry: str):
     keys = {r["link_id"]: (r["internal_ids"], r["broker_ids"])
             for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
     features = {keys[k]: x for k, x in zip(frame.link_ids, frame.X, strict=True)}
-    out = score_pair(wh, D, "broker", AnomalyModel(registry_dir=registry, contamination=0.05))
+    out = score_pair(wh, D, "broker", AnomalyModel(registry_dir=registry, contamination=0.15))
     scores = {keys[r["link_id"]]: (r["anomaly_score"], r["anomaly_explanation"], r["is_anomaly"])
               for r in wh.fetch_rows("SELECT * FROM w_scores")}
     flagged = sorted(r["internal_ids"] for r in wh.fetch_rows("SELECT internal_ids FROM w_breaks WHERE break_type = 'ANOMALY'"))
@@ -82,21 +84,24 @@ def test_features_and_scores_agree_on_both_engines(tmp_path, anomaly_snowflake_w
     f_snow, out_snow, s_snow, flagged_snow = _run(anomaly_snowflake_wh, registry)
     duck.close()
 
-    assert sorted(f_duck) == sorted(f_snow) and len(f_duck) == 47
+    assert sorted(f_duck) == sorted(f_snow) and len(f_duck) == 49
     keys = sorted(f_duck)
     np.testing.assert_allclose([f_duck[k] for k in keys], [f_snow[k] for k in keys], rtol=1e-9, atol=1e-12)
     X = f_duck
     col = {n: i for i, n in enumerate(FEATURE_NAMES)}
-    assert max(x[col["commission_rate"]] for x in X.values()) > 9
+    assert max(x[col["commission_ratio"]] for x in X.values()) > 5  # (24.50 + 1) / (2.45 + 1)
+    assert max(x[col["minutes_outside_session"]] for x in X.values()) == pytest.approx(150, abs=1)
+    assert min(x[col["account_share"]] for x in X.values()) == pytest.approx(1 / 49)
     assert max(x[col["price_outside_day_range"]] for x in X.values()) > 2
     assert sorted(x[col["offsetting_trade_minutes"]] for x in X.values())[:2] == [2.0, 2.0]
     assert sum(x[col["duplicate_key"]] == 1 for x in X.values()) == 2
 
-    assert out_duck["model"] == out_snow["model"] == "day-fit:iforest"
+    assert out_duck["model"] == out_snow["model"] == "day-fit:robust"
     assert s_duck.keys() == s_snow.keys() and flagged_duck == flagged_snow
     for k in keys:
         assert s_duck[k][1:] == s_snow[k][1:] and s_duck[k][0] == pytest.approx(s_snow[k][0], abs=1e-12)
-    assert {"I100", "I101"} <= {i for ids in flagged_duck for i in ids.split(";")}, flagged_duck
+    flagged = {i for ids in flagged_duck for i in ids.split(";")}
+    assert {"I100", "I101", "I107", "I108"} <= flagged, flagged_duck
 
 
 def test_the_day_fit_does_not_depend_on_the_order_records_landed_in(tmp_path):

@@ -20,7 +20,9 @@ def test_registered_model_round_trips(trained, eval_day, registry_dir):
     assert meta["schema_hash"] == schema_hash() and meta["feature_names"] == list(FEATURE_NAMES)
     assert meta["training"]["trade_dates"] == ["2026-11-23", "2026-11-24"] and meta["training"]["rows"] > 3000
     assert meta["metrics"]["in_sample"]["overall"]["roc_auc"] > 0.9
-    assert meta["detector"] == "iforest" and meta["contamination"] == 0.015
+    assert meta["detector"] == "robust" and meta["contamination"] == 0.01
+    assert meta["lineage"]["data_window"] == ["2026-11-23", "2026-11-24"] and meta["lineage"]["trained_by"]
+    assert set(meta["monitor"]) >= set(FEATURE_NAMES) | {"anomaly_score"}
     X = eval_day["frame"].X[:300]
     a = registry.load(trained["version"], registry_dir).score(X)
     b = registry.load("latest", registry_dir).score(X)
@@ -60,3 +62,21 @@ def test_versions_increase_and_unknown_is_an_error(eval_day, tmp_path):
         registry.load("v0009", root)
     with pytest.raises(registry.ModelNotFound):
         registry.load("../etc", root)
+
+
+def test_champion_pointer_and_lineage(eval_day, tmp_path, pin_clock):
+    from datetime import datetime
+
+    pin_clock(datetime(2026, 11, 30, 18, 0))
+    root = str(tmp_path / "models")
+    model = fit_model(eval_day["frame"].X, "robust")
+    v1 = registry.save(model, {"trade_dates": ["2026-11-25"]}, root=root)
+    v2 = registry.save(model, {"trade_dates": ["2026-11-26"]}, root=root)
+    assert registry.champion(root) is None and registry.resolve_for_scoring("champion", root) == v2
+    registry.promote(v1, "ops", "first model", {"average_precision": 0.9}, root)
+    assert registry.champion(root) == v1 and registry.resolve_for_scoring(None, root) == v1
+    assert registry.load("champion", root).meta["version"] == v1  # recon model serve --model champion
+    assert registry.resolve_for_scoring("latest", root) == v2
+    doc = registry.promote(v2, "train deployment", "not worse", root=root)
+    assert doc["previous"] == v1 and [h["version"] for h in doc["history"]] == [v1, v2]
+    assert doc["promoted_at"].startswith("2026-11-30T18:00:00") and doc["promoted_by"] == "train deployment"

@@ -17,6 +17,7 @@ import pytest
 
 from blocks.anomaly_model import AnomalyEndpointError, AnomalyModel
 from recon.anomaly import registry
+from recon.anomaly.features import FEATURE_NAMES
 from tasks.anomaly import scores_equal
 from tests.support.servers import free_port, wait_for_http
 
@@ -42,7 +43,15 @@ def served(trained, registry_dir):
 
 
 def _block(url: str, **kw) -> AnomalyModel:
-    return AnomalyModel(backend="sagemaker", endpoint_name="recon-anomaly", endpoint_url=url, batch_size=250, **CREDS, **kw)
+    """The endpoint's address and (dummy) keys come through prefect-aws AwsCredentials."""
+    return AnomalyModel.endpoint("recon-anomaly", url, batch_size=250, **kw)
+
+
+def test_block_credentials_are_prefect_aws_and_stay_secret():
+    block = _block("http://127.0.0.1:1")
+    assert type(block.aws_credentials).__name__ == "AwsCredentials"
+    assert "test" not in repr(block.aws_credentials.aws_secret_access_key)
+    assert "aws_access_key_id" not in AnomalyModel.model_fields  # no key fields of its own
 
 
 def test_boto3_through_served_endpoint_is_identical_to_local(served, trained, eval_day, registry_dir):
@@ -54,8 +63,6 @@ def test_boto3_through_served_endpoint_is_identical_to_local(served, trained, ev
 
 
 def test_container_contract_csv_and_json(served, trained, eval_day, registry_dir):
-    from recon.anomaly.features import FEATURE_NAMES
-
     model = registry.load(trained["version"], registry_dir)
     X = eval_day["frame"].X[:20]
     ping = httpx.get(f"{served}/ping").json()
@@ -71,12 +78,13 @@ def test_bad_input_is_4xx_and_boto3_model_error(served):
     import boto3
 
     r = httpx.post(f"{served}/invocations", content="1,2,3", headers={"Content-Type": "text/csv"})
-    assert r.status_code == 400 and "expected 10 features" in r.json()["error"]
+    assert r.status_code == 400 and f"expected {len(FEATURE_NAMES)} features" in r.json()["error"]
     r = httpx.post(f"{served}/invocations", content="x", headers={"Content-Type": "application/xml"})
     assert r.status_code == 400 and "unsupported content type" in r.json()["error"]
     client = boto3.client("sagemaker-runtime", endpoint_url=served, **CREDS)
     with pytest.raises(client.exceptions.ModelError, match="must be numbers"):
-        client.invoke_endpoint(EndpointName="recon-anomaly", ContentType="text/csv", Body=b"a,b,c,d,e,f,g,h,i,j")
+        client.invoke_endpoint(EndpointName="recon-anomaly", ContentType="text/csv",
+                               Body=",".join("x" * len(FEATURE_NAMES)).encode())
 
 
 class _Faulty(BaseHTTPRequestHandler):
