@@ -36,6 +36,7 @@ from pathlib import Path
 import yaml
 
 from recon.evaluate import score as evaluate_score
+from tests.holdout.check import check_day
 from tests.holdout.make import write_day
 
 ABBREV = {"MISSING_AT_BROKER": "MAB", "MISSING_INTERNALLY": "MI", "QUANTITY_MISMATCH": "QM", "PRICE_MISMATCH": "PM",
@@ -262,6 +263,9 @@ def run_one(regime: str, seed: int, d: date, orders: int | None, base: Path, rec
     truth = write_day(regime, seed, d, day, orders)
     result: dict = {"regime": regime, "seed": seed, "date": d.isoformat(), "orders": truth["counts"]["orders"],
                     "day": str(day)}
+    problems = check_day(day)
+    if problems:
+        raise SystemExit(f"{day}: the maker's self-check failed, not scoring: {problems[:5]}")
     inputs = plain_inputs(day, truth)
     result["as_written"] = _scored_run(recon, day, truth, base / "as_written", flags, inputs, d, timeout)
     if workarounds:
