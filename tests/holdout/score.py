@@ -2,6 +2,7 @@
 
     python -m tests.holdout.score --regime baseline[,dense,...] --seeds 1,2,3 [--orders 2000]
         [--date 2026-11-27] [--keep DIR] [--json [PATH]] [--workarounds] [--recon .venv/bin/recon]
+    python -m tests.holdout.score --keep DIR --rescore DIR/results.json     # score kept runs again
 
 For each regime and seed: make the day (tests.holdout.make), run `recon run` with the day's files
 and the mappings in DIR/mappings (options the product offers are found in `recon run --help`:
@@ -237,11 +238,26 @@ def score_recon(truth_part: dict, matches: list[dict], breaks: list[dict], tmp: 
     false_by_type: dict[str, int] = {}
     for b in false:
         false_by_type[b["break_type"]] = false_by_type.get(b["break_type"], 0) + 1
+    # what truth says about a false break's records: which units the engine cut through
+    unit_of: dict[str, str] = {}
+    for m in truth_part["matches"]:
+        kind = "interchangeable 1:1" if m.get("interchangeable") else f"{m.get('shape', '?')} match"
+        for i in [*m["internal"], *m["broker"]]:
+            unit_of[i] = kind
+    for t in truth_part["breaks"]:
+        for i in [*t["internal"], *t["broker"]]:
+            unit_of[i] = f"{ABBREV.get(t['type'], t['type'])}{'(group)' if t.get('level') == 'group' else ''}"
+    false_by_truth: dict[str, int] = {}
+    for b in false:
+        kinds = sorted({unit_of.get(i, "?") for i in [*_ids(b["internal_ids"]), *_ids(b["broker_ids"])]})
+        k = f"{ABBREV.get(b['break_type'], b['break_type'])} on {' + '.join(kinds)}"
+        false_by_truth[k] = false_by_truth.get(k, 0) + 1
     return {
         "pair_precision": s.match_precision, "pair_recall": s.match_recall,
         "break_type_accuracy": s.break_type_accuracy, "truth_matches": s.truth_matches,
         "engine_matches": s.engine_matches, "truth_breaks": s.truth_breaks, "engine_breaks": len(real),
-        "false_breaks": len(false), "false_by_type": false_by_type, "missed_breaks": s.missed_breaks,
+        "false_breaks": len(false), "false_by_type": false_by_type,
+        "false_by_truth": dict(sorted(false_by_truth.items(), key=lambda kv: -kv[1])), "missed_breaks": s.missed_breaks,
         "anomaly_breaks": len(breaks) - len(real),
     }
 
@@ -291,6 +307,27 @@ def _scored_run(recon, day, truth, where: Path, flags, inputs, d: date, timeout:
     r["dropcopy"] = score_recon(truth["dropcopy"], [m for m in matches if m.get("recon") == "dropcopy"],
                                 [b for b in breaks if b.get("recon") == "dropcopy"], where, alias)
     return r
+
+
+def rescore(results: list[dict], root: Path) -> list[dict]:
+    """Score kept runs again (after a change to the scoring), without running the product."""
+    out = []
+    for res in results:
+        base = root / f"{res['regime']}-s{res['seed']}"
+        truth = json.loads((base / "day" / "truth.json").read_text())
+        alias = {c: orig for s in truth["dropcopy"]["sessions"].values() for orig, chain in s["chains"].items()
+                 for c in chain}
+        for mode in ("as_written", "workarounds"):
+            if mode not in res:
+                continue
+            where = base / mode
+            matches, breaks = _read_csv(where / "out" / "matches.csv"), _read_csv(where / "out" / "breaks.csv")
+            res[mode]["broker"] = score_recon(truth, [m for m in matches if m.get("recon") == "broker"],
+                                              [b for b in breaks if b.get("recon") == "broker"], where)
+            res[mode]["dropcopy"] = score_recon(truth["dropcopy"], [m for m in matches if m.get("recon") == "dropcopy"],
+                                                [b for b in breaks if b.get("recon") == "dropcopy"], where, alias)
+        out.append(res)
+    return out
 
 
 def _run(recon, day, truth, where: Path, flags, inputs, d: date, timeout: int) -> dict:
@@ -374,6 +411,10 @@ def print_regime(regime: str, results: list[dict]) -> None:
                 notes.append("false broker breaks: " + _missed(r["broker"]["false_by_type"]))
             if r["dropcopy"]["false_by_type"]:
                 notes.append("false drop-copy breaks: " + _missed(r["dropcopy"]["false_by_type"]))
+            for rec in ("broker", "dropcopy"):
+                top = list(r[rec].get("false_by_truth", {}).items())[:4]
+                if top:
+                    notes.append(f"  {rec} false breaks by what truth says: " + "; ".join(f"{n} {k}" for k, n in top))
             if r["broker"]["anomaly_breaks"] or r["dropcopy"]["anomaly_breaks"]:
                 notes.append(f"ANOMALY breaks on matched trades (truth labels none): broker "
                              f"{r['broker']['anomaly_breaks']}, drop copy {r['dropcopy']['anomaly_breaks']}")
@@ -389,7 +430,7 @@ def print_regime(regime: str, results: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.holdout.score", description=__doc__.splitlines()[0])
-    ap.add_argument("--regime", required=True, help="a regime, or several joined by commas")
+    ap.add_argument("--regime", default=None, help="a regime, or several joined by commas")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--orders", type=int, default=None)
     ap.add_argument("--date", default="2026-11-27")
@@ -398,7 +439,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workarounds", action="store_true", help="apply what a user does by hand today (see --help)")
     ap.add_argument("--recon", default=str(Path(sys.executable).parent / "recon"))
     ap.add_argument("--timeout", type=int, default=3600)
+    ap.add_argument("--rescore", metavar="RESULTS_JSON", default=None,
+                    help="score the runs kept under --keep again (their --json file), without running the product")
     a = ap.parse_args(argv)
+    if a.rescore:
+        if not a.keep:
+            print("error: --rescore needs --keep DIR (where the runs were kept)", file=sys.stderr)
+            return 2
+        results = rescore(json.loads(Path(a.rescore).read_text()), Path(a.keep))
+        for regime in dict.fromkeys(r["regime"] for r in results):
+            print_regime(regime, [r for r in results if r["regime"] == regime])
+        if a.json:
+            Path(a.json).write_text(json.dumps(results, indent=1, default=str)) if a.json != "-" else print(
+                json.dumps(results, indent=1, default=str))
+        return 0
+    if not a.regime:
+        print("error: give --regime (a regime, or several joined by commas)", file=sys.stderr)
+        return 2
     from tests.holdout.regimes import REGIMES
 
     regimes = [r.strip() for r in a.regime.split(",") if r.strip()]

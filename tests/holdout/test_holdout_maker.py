@@ -188,6 +188,7 @@ def test_scoring_gives_truth_full_marks_and_counts_mistakes(baseline_day, tmp_pa
                {"break_type": "MISSING_INTERNALLY", "internal_ids": "", "broker_ids": ";".join(m["broker"])}]
     s = score_recon(truth, matches, breaks, tmp_path)
     assert s["pair_recall"] < 1.0 and s["false_breaks"] == 2 and s["pair_precision"] == 1.0
+    assert s["false_by_truth"] == {"MAB on n:1 match": 1, "MI on n:1 match": 1}
     # drop copy: a correction's ExecID is scored as its original's
     dc = truth["dropcopy"]
     chains = {c: o for sess in dc["sessions"].values() for o, ch in sess["chains"].items() for c in ch}
