@@ -230,7 +230,7 @@ def _differences(a: dict, b: dict, asset_class: str, side_equiv=None) -> set[str
         diff.add("side")
     if a["dates"] != b["dates"]:
         diff.add("trade_date")
-    if a["settles"] != b["settles"] and a.get("settles") and b.get("settles"):
+    if a["settles"] != b["settles"]:
         diff.add("settle")
     if a["qty"] != b["qty"]:
         diff.add("qty")

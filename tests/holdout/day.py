@@ -65,8 +65,7 @@ def on_tick(x: Decimal, tick: Decimal) -> Decimal:
 
 def fmt(x: Decimal) -> str:
     """Exact decimal text without exponent or trailing zeros (keeps integers whole)."""
-    t = format(x.normalize(), "f")
-    return t
+    return format(x.normalize(), "f")
 
 
 SELLS = ("sell", "sell_short")
@@ -402,7 +401,7 @@ def _rng_time(rng: random.Random, d: date, zone: str, start: time, end: time) ->
     a = datetime.combine(d, start, tz)
     b = datetime.combine(d, end, tz)
     secs = (b - a).total_seconds()
-    t = a + timedelta(seconds=rng.uniform(0, secs * 0.92), milliseconds=0)
+    t = a + timedelta(seconds=rng.uniform(0, secs * 0.92))
     t = t.replace(microsecond=(t.microsecond // 1000) * 1000)
     return t.astimezone(UTC)
 
@@ -497,9 +496,9 @@ class Book:
         self.by_key.setdefault(o.key, []).append(o)
 
 
-def vwap(fills: list[Fill], price=lambda f: f.price) -> Decimal:
+def vwap(fills: list[Fill]) -> Decimal:
     q = sum((f.qty for f in fills), D(0))
-    return sum((f.qty * price(f) for f in fills), D(0)) / q
+    return sum((f.qty * f.price for f in fills), D(0)) / q
 
 
 # ---- events --------------------------------------------------------------------------------------
@@ -729,7 +728,7 @@ class EventPlanner:
             last = o.fills[-1]
             f = _new_fill(o, len(o.fills) + 1, last.price, last.exec_time + timedelta(seconds=30), self.rng,
                           self.ids, self.p)
-            if self.book.fill_has_twin(f) or self.book.values_collide(o.key, o.inst, f.qty, f.price, skip=None):
+            if self.book.fill_has_twin(f) or self.book.values_collide(o.key, o.inst, f.qty, f.price):
                 return False
             f.busted = True
             o.fills.append(f)
@@ -809,7 +808,7 @@ class EventPlanner:
         return self._group_event("g_commission", apply)
 
 
-def _lifecycle(orders: list[Order], p: dict, rng: random.Random, ids: Ids, book: Book) -> None:
+def _lifecycle(orders: list[Order], p: dict, rng: random.Random, ids: Ids) -> None:
     """FIX-only events that change no outcome: corrections back to the booked values, busts of
     fills nobody booked, PossDup resends."""
     lc = p["lifecycle"]
@@ -1093,7 +1092,7 @@ def make_day(regime: str, seed: int, trade_date: date, orders: int | None = None
     for o in orders_:
         if o.event == "_tried":
             o.event = None
-    _lifecycle(orders_, p, rng, ids, book)
+    _lifecycle(orders_, p, rng, ids)
     # as-of: yesterday's late bookings, on both sides' files, not today's reconciliation
     asof: list[Order] = []
     n_asof = round(p["as_of"] * p["orders"])
