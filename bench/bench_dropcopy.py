@@ -26,7 +26,8 @@ from stream_fix_acceptor import SENDER, TARGET, AcceptorProcess  # noqa: E402
 from stream_kinesalite import Kinesalite  # noqa: E402
 
 from blocks.kinesis import KinesisStream  # noqa: E402
-from recon.fixsession import DropCopyGateway, Framer, SequenceStore, SessionConfig  # noqa: E402
+from recon.fix.framing import StreamFramer  # noqa: E402
+from recon.fixsession import DropCopyGateway, SequenceStore, SessionConfig  # noqa: E402
 from recon.fixsession.messages import parse  # noqa: E402
 
 
@@ -73,7 +74,7 @@ def through_gateway(workdir: Path, sink, n: int) -> tuple[float, list[bytes]]:
 def parse_only(raw: list[bytes]) -> float:
     data = b"".join(raw)
     start = time.perf_counter()
-    messages, _ = Framer().feed(data)
+    messages, _ = StreamFramer().feed(data)
     for m in messages:
         parse(m)
     return time.perf_counter() - start

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from recon.fixsession.framing import Framer
+from recon.fix.framing import StreamFramer
 from recon.fixsession.session import Actions, AppMessage, FixSession, State
 
 log = logging.getLogger("recon.fixsession")
@@ -66,7 +66,7 @@ class Initiator:
 
     def _serve(self, sock: socket.socket, stop: threading.Event) -> bool:
         session = self.session
-        framer = Framer()
+        framer = StreamFramer()
         was_active = False
         reason = None
         sock.settimeout(None)
