@@ -15,7 +15,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse, literal_binds, sql_file
-from tasks.tolerances import load_rules, tolerances_table
+from recon.matching_rules import MatchingRules
+from tasks.tolerances import tolerances_table
 
 # Order matters: matching passes first, then break pairings, then what is left. Aggregates go
 # before tolerance pairing: an order's fills are summed against their allocation before a
@@ -40,9 +41,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")
 
 
-def prepare_scope(wh: Warehouse, brokers: list[str] | None, accounts: list[str] | None, rules=None) -> None:
+def prepare_scope(wh: Warehouse, brokers: list[str] | None, accounts: list[str] | None,
+                  rules: MatchingRules | None = None) -> None:  # fmt: skip
     wh.run_file("49_match_setup.sql")
-    wh.load_arrow("w_tolerances", tolerances_table(rules or load_rules()))
+    wh.load_arrow("w_tolerances", tolerances_table(rules))
     if brokers:
         wh.load_arrow("w_scope_brokers", pa.table({"broker": list(brokers)}))
     if accounts:
@@ -55,7 +57,7 @@ def match_day(
     recon: str = "broker",
     brokers: list[str] | None = None,
     accounts: list[str] | None = None,
-    rules: dict | None = None,
+    rules: MatchingRules | None = None,
 ) -> dict:
     """Run every pass for one day and one pair (internal vs `recon`); -> counts per pass."""
     params = select_candidates(wh, trade_date, recon, brokers, accounts, rules)
