@@ -22,7 +22,8 @@ class ConfigError(ValueError):
 def errors_line(exc: ValidationError) -> str:
     """pydantic's errors as one line: `field.path: message; ...`."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors(include_url=False)
+        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors(include_url=False)
     )
 
 
