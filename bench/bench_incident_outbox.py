@@ -19,6 +19,7 @@ import httpx  # noqa: E402
 
 from blocks.servicenow import ServiceNow  # noqa: E402
 from blocks.warehouse import Warehouse  # noqa: E402
+from tasks.incident_fields import incident_fields  # noqa: E402
 from tasks.incidents import deliver_outbox, enqueue_incident_changes  # noqa: E402
 from tests.servicenow.sn_builders import make_break, open_breaks  # noqa: E402
 from tests.support.servicenow_emulator import ServiceNowEmulator  # noqa: E402
@@ -46,8 +47,8 @@ def main() -> None:
         try:
             breaks = [make_break(i, break_id=f"{i:032x}") for i in range(n)]
             with httpx.Client(base_url=emulator.url, auth=(USER, PASSWORD)) as client:
-                fields = ServiceNow().incident_fields
-                secs, _ = _timed(lambda: [client.post("/api/now/table/incident", json=fields(b)) for b in breaks])
+                sn_fields = ServiceNow()
+                secs, _ = _timed(lambda: [client.post("/api/now/table/incident", json=incident_fields(sn_fields, b)) for b in breaks])
             rows.append(("baseline: bare POST per incident", n, secs, n))
             emulator.tables["incident"].clear()
             emulator.requests.clear()

@@ -20,10 +20,8 @@ from typing import Any, Literal
 
 import httpx
 from prefect.blocks.core import Block
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
-from blocks import servicenow_fields as fields
-from blocks.servicenow_fields import AssignmentRule
 from recon import clock
 from recon.retry import Backoff, RetriesExhausted, RetryLater, retry
 
@@ -53,6 +51,27 @@ class ServiceNowAuthError(ServiceNowRejected):
     """401/403 on authentication: the credentials (or the OAuth client) need fixing."""
 
 
+class AssignmentRule(BaseModel):
+    """Which assignment group gets a break's incident (tasks/incident_fields.py applies the rules:
+    first match wins; a field left empty matches anything)."""
+
+    group: str
+    break_type: str | None = None
+    broker: str | None = None
+    asset_class: str | None = None
+    recon: str | None = None
+
+
+# Incident field templates: str.format_map over the break's columns (tasks/incident_fields.py).
+DEFAULT_FIELD_MAP: dict[str, str] = {
+    "short_description": "Recon break {break_type}: {broker} {account} {instrument_id} {side} "
+    "({difference_amount} {currency})",
+    "category": "inquiry",
+    "subcategory": "trade reconciliation",
+    "contact_type": "integration",
+}
+
+
 class _GiveUp(Exception):
     """A failed create that may have been processed: not retried here (see _send)."""
 
@@ -71,7 +90,7 @@ class ServiceNow(Block):
     table: str = "incident"
     assignment_rules: list[AssignmentRule] = Field(default_factory=list)
     default_assignment_group: str = "Trade Support"
-    field_map: dict[str, str] = Field(default_factory=lambda: dict(fields.DEFAULT_FIELD_MAP))
+    field_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
     resolve_close_code: str = Field(default="Solution provided", description="close_code when a break clears")
     timeout_seconds: float = 10.0
     max_retries: int = Field(default=4, ge=0, le=10)
@@ -244,21 +263,6 @@ class ServiceNow(Block):
 
     def update(self, sys_id: str, values: Mapping[str, str]) -> dict:
         return self.request("PATCH", self._table_path(sys_id), json=dict(values)).json()["result"]
-
-    # ---- break -> incident ----------------------------------------------------------------------
-    def incident_fields(self, brk: Mapping, *, run_id: str | None = None, prefect_run_url: str | None = None,
-                        report_url: str | None = None, new: bool = True) -> dict[str, str]:  # fmt: skip
-        """The incident's fields for a break. Assignment is set on creation only: analysts own it after."""
-        values = fields.render_templates(self.field_map, brk)
-        values["description"] = fields.description(brk, run_id, prefect_run_url, report_url)
-        values["correlation_id"] = str(brk["break_id"])
-        values["correlation_display"] = "fix-recon"
-        values["impact"], values["urgency"] = fields.impact_urgency(brk.get("priority"))
-        if new:
-            values["assignment_group"] = fields.assignment_group(
-                self.assignment_rules, self.default_assignment_group, brk
-            )
-        return values
 
 
 def _safe_json(response: httpx.Response) -> dict:

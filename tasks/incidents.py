@@ -37,6 +37,7 @@ from blocks.servicenow import (
 from blocks.warehouse import Warehouse
 from recon import clock
 from recon.logs import step_logger
+from tasks.incident_fields import incident_fields
 
 log = logging.getLogger("recon.incidents")
 _LOCK = threading.RLock()  # one enqueue/delivery at a time per process: outbox order is the contract
@@ -165,13 +166,13 @@ def _write_once(servicenow: ServiceNow, row: dict) -> dict:
                       "close_notes": payload.get("close_notes")
                       or f"Break cleared: no longer found by reconciliation run {run_id}."}  # fmt: skip
         if existing is None:
-            return servicenow.create({**servicenow.incident_fields(brk, **links), **resolution})
+            return servicenow.create({**incident_fields(servicenow, brk, **links), **resolution})
         if existing.get("state") in DONE_STATES:
             return existing  # an analyst (or an earlier delivery) resolved it already
         return servicenow.update(existing["sys_id"], resolution)
     if existing is None:
-        return servicenow.create(servicenow.incident_fields(brk, **links))
-    values = servicenow.incident_fields(brk, new=False, **links)
+        return servicenow.create(incident_fields(servicenow, brk, **links))
+    values = incident_fields(servicenow, brk, new=False, **links)
     values["work_notes"] = f"Break {event} by reconciliation run {run_id}."
     if event == "reopened" and existing.get("state") in DONE_STATES:
         values["state"] = STATE_IN_PROGRESS
