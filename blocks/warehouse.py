@@ -135,7 +135,7 @@ def to_snowflake(sql: str) -> list[str]:
             text = stmt.transform(bind).sql(dialect="snowflake")
             if "__recon_bind_" in text:
                 # The connector interpolates `text % params` when params are bound: a literal % must be %%.
-                text = re.sub(r"__recon_bind_(\w+?)__", r"%(\1)s", text.replace("%", "%%"))
+                text = re.sub(r"__recon_bind_(\w+?)__(?!\w)", r"%(\1)s", text.replace("%", "%%"))
             out.append(text)
     return out
 
