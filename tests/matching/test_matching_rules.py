@@ -49,3 +49,18 @@ def test_a_bad_rules_file_is_one_line_naming_the_field(tmp_path, text, named):
         load_matching_rules(path)
     message = str(info.value)
     assert named in message and str(path) in message and "\n" not in message
+
+
+def test_recon_run_refuses_a_bad_rules_file_with_exit_2_and_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import recon.matching_rules
+    from recon.cli import app
+
+    bad = tmp_path / "matching_rules.yaml"
+    bad.write_text("default: {price_abs: '0.0001'}\noption: {price_abs: '0.005', tolerance: '1'}\n")
+    monkeypatch.setattr(recon.matching_rules, "RULES_PATH", bad)
+    result = CliRunner().invoke(app, ["run", "--date", "2026-11-27", "--landing", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "option.tolerance: Extra inputs are not permitted" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
