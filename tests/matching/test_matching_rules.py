@@ -60,7 +60,7 @@ def test_recon_run_refuses_a_bad_rules_file_with_exit_2_and_one_line(tmp_path, m
     bad = tmp_path / "matching_rules.yaml"
     bad.write_text("default: {price_abs: '0.0001'}\noption: {price_abs: '0.005', tolerance: '1'}\n")
     monkeypatch.setattr(recon.matching_rules, "RULES_PATH", bad)
-    result = CliRunner().invoke(app, ["run", "--date", "2026-11-27", "--landing", str(tmp_path)])
+    result = CliRunner().invoke(app, ["run", "--date", "2026-11-27", "--landing", str(tmp_path), "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "option.tolerance: Extra inputs are not permitted" in " ".join(result.output.split())
     assert "Traceback" not in result.output
