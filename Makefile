@@ -4,6 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
+BSTAMP  := $(VENV)/.installed-bench
 DATE    ?= 2026-11-27
 TRADES  ?= 5000
 SEED    ?= 7
@@ -22,6 +23,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 $(TSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP) $@
+
+$(BSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(STAMP) $(TSTAMP) $@
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -58,7 +63,7 @@ lint: install-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 ## make bench: every benchmark in bench/ at its default size (figures go in BENCHMARKS.md).
-bench: install-test
+bench: $(BSTAMP) node_modules/.installed
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from asl_export.runtime import ClaimCheck
+from asl_export.claimcheck import ClaimCheck
 
 DEFAULTS = {
     "cluster": "asl-runtime", "task_definition": "asl-runtime", "container": "runtime",

@@ -22,10 +22,11 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+from asl_export.claimcheck import BUCKET_ENV, ClaimCheck
 from asl_export.codec import decode
 from asl_export.compiler import StateMachine, compile_flow
 from asl_export.naming import FAILED, HOOKS
-from asl_export.runtime import BUCKET_ENV, ClaimCheck, handler
+from asl_export.runtime import handler
 
 FUNCTION_NAME = "asl-runtime"
 ROLE_NAME = "asl-local-execution"

@@ -21,11 +21,10 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from rich.console import Console
+from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from tests.support.servers import free_port, wait_for_http
 
 D = date(2026, 11, 25)
 
@@ -50,14 +49,6 @@ def _timed(fn):
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -96,20 +87,13 @@ def main() -> None:
     iforest = fit_model(X[:200_000], "iforest")
     reg = str(tmp / "models")
     version = registry.save(iforest, {"bench": True}, root=reg)
-    port = _free_port()
+    port = free_port()
     recon = str(Path(sys.executable).parent / "recon")
     proc = subprocess.Popen([recon, "model", "serve", "--model", version, "--registry", reg, "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
     try:
-        import httpx
-
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_http(f"http://127.0.0.1:{port}/ping", proc=proc, timeout=60, name="recon model serve")
         from blocks.anomaly_model import AnomalyModel
 
         Xe = X[: args.endpoint_rows]

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from prefect.utilities.callables import parameter_schema  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from prefect.utilities.callables import parameter_schema
+from rich.console import Console
+from rich.table import Table
 
-from asl_export import compile_flow  # noqa: E402
-from asl_export.local import LocalStepFunctions  # noqa: E402
-from bench import asl_bench_flows as bf  # noqa: E402
+from asl_export import compile_flow
+from asl_export.local import LocalStepFunctions
+from bench import asl_bench_flows as bf
 
 
 def best(fn, repeat: int) -> float:

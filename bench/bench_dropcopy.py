@@ -10,25 +10,20 @@ Run: .venv/bin/python bench/bench_dropcopy.py [--messages 5000]
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "stream"))
+from rich.console import Console
+from rich.table import Table
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from stream_fix_acceptor import SENDER, TARGET, AcceptorProcess  # noqa: E402
-from stream_kinesalite import Kinesalite  # noqa: E402
-
-from blocks.kinesis import KinesisStream  # noqa: E402
-from recon.fix.framing import StreamFramer  # noqa: E402
-from recon.fixsession import DropCopyGateway, SequenceStore, SessionConfig  # noqa: E402
-from recon.fixsession.messages import parse  # noqa: E402
+from blocks.kinesis import KinesisStream
+from recon.fix.framing import StreamFramer
+from recon.fixsession import DropCopyGateway, SequenceStore, SessionConfig
+from recon.fixsession.messages import parse
+from tests.support.kinesalite import Kinesalite
+from tests.support.quickfix_acceptor import SENDER, TARGET, AcceptorProcess
 
 
 class NullSink:

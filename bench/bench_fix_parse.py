@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import simplefix
 
-import simplefix  # noqa: E402
-
-from recon.fix import check_totals, ingest  # noqa: E402
+from recon.fix import check_totals, ingest
 
 SYMBOLS = [
     ("AAPL", "XNAS"),

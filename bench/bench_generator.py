@@ -12,18 +12,15 @@ import argparse
 import csv
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import simplefix
 
-import simplefix  # noqa: E402
-
-from recon.generator import DayConfig, generate_day  # noqa: E402
-from recon.generator.fix_dropcopy import encode  # noqa: E402
+from recon.generator import DayConfig, generate_day
+from recon.generator.fix_dropcopy import encode
 
 
 def cpu() -> float:

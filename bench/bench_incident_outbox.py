@@ -8,21 +8,18 @@ can do, with no idempotency). Run: .venv/bin/python bench/bench_incident_outbox.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import httpx
 
-import httpx  # noqa: E402
-
-from blocks.servicenow import ServiceNow  # noqa: E402
-from blocks.warehouse import Warehouse  # noqa: E402
-from tasks.incident_fields import incident_fields  # noqa: E402
-from tasks.incidents import deliver_outbox, enqueue_incident_changes  # noqa: E402
-from tests.servicenow.sn_builders import make_break, open_breaks  # noqa: E402
-from tests.support.servicenow_emulator import ServiceNowEmulator  # noqa: E402
+from blocks.servicenow import ServiceNow
+from blocks.warehouse import Warehouse
+from tasks.incident_fields import incident_fields
+from tasks.incidents import deliver_outbox, enqueue_incident_changes
+from tests.servicenow.sn_builders import make_break, open_breaks
+from tests.support.servicenow_emulator import ServiceNowEmulator
 
 USER, PASSWORD = "bench.integration", "bench-pw"
 

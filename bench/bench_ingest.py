@@ -16,23 +16,20 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
-
-import tasks.ingest as ingest  # noqa: E402
-from blocks.warehouse import Warehouse  # noqa: E402
-from recon.instruments import Instrument, InstrumentMaster  # noqa: E402
-from tasks.ingest import ensure_tables, ingest_file, load_instruments  # noqa: E402
+import tasks.ingest as ingest
+from blocks.warehouse import Warehouse
+from recon.instruments import Instrument, InstrumentMaster
+from tasks.ingest import ensure_tables, ingest_file, load_instruments
 
 N_SYMBOLS = 2000
 

@@ -10,21 +10,16 @@ Run: .venv/bin/python bench/bench_kinesis.py [--records 20000]
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "stream"))
+from rich.console import Console
+from rich.table import Table
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-from stream_kinesalite import Kinesalite  # noqa: E402
-
-from blocks.kinesis import KinesisStream  # noqa: E402
-from blocks.warehouse import Warehouse  # noqa: E402
+from blocks.kinesis import KinesisStream
+from blocks.warehouse import Warehouse
+from tests.support.kinesalite import Kinesalite
 
 
 def message(n: int) -> tuple[str, bytes]:

@@ -27,13 +27,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 D = date(2026, 11, 27)
 

@@ -15,14 +15,11 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "stream")]
 D = date(2026, 11, 24)
 
 
@@ -70,14 +67,13 @@ def bare_consumer(stream, wh, total: int) -> float:
 
 
 def run(args) -> list[tuple]:
-    from stream_kinesalite import Kinesalite
-
     from blocks.kinesis import KinesisStream
     from blocks.warehouse import get_warehouse
     from recon.generator.fix_dropcopy import SENDER
     from tasks.stream_consume import consume, land_internal, reconcile_batch
     from tasks.stream_metrics import percentile
     from tasks.stream_options import StreamOptions
+    from tests.support.kinesalite import Kinesalite
 
     work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
     os.environ["RECON_HOME"] = str(work / "home")

@@ -29,16 +29,7 @@ from prefect.blocks.core import Block
 from pydantic import Field, PrivateAttr
 
 from recon.paths import SQL_DIR, recon_home
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-
-
-def check_identifier(name: str) -> str:
-    """Identifiers are never taken from data: only simple names pass."""
-    if not _IDENT.match(name):
-        raise ValueError(f"invalid SQL identifier {name!r}: use letters, digits and _ only")
-    return name
-
+from recon.sqlnames import check_identifier
 
 # Work tables (w_*) are rebuilt by every matching pass. On the embedded engine one process runs the
 # whole flow on one connection, so they live in DuckDB's in-memory temp catalog: half the matching

@@ -17,11 +17,11 @@ from tasks.break_store import publish_breaks_task
 from tasks.incident_sync import sync_incident_states_task
 from tasks.incidents import deliver_outbox_task, enqueue_incident_changes_task
 from tasks.land import (
-    day_files_task,
-    dropcopy_files_task,
+    dropcopy_batches_task,
     land_dropcopy_task,
     land_file_task,
     land_instruments_task,
+    mapped_files_task,
     resolve_inputs_task,
 )
 from tasks.match import match_task
@@ -47,8 +47,9 @@ def daily_reconciliation(
 
     trade_date defaults to today (New York). accounts / brokers narrow the run (an ad-hoc rerun of
     one account or broker). landing_dir is a directory laid out as `recon generate` writes it
-    (default RECON_LANDING_ROOT/<date>), or `inputs` names the files explicitly. Files already
-    landed with the same content are not landed again unless force is set. servicenow_ref names a
+    (default RECON_LANDING_ROOT/<date>), or `inputs` names the files explicitly (a
+    recon.inputs.DayInputs). Files are landed by content: one already landed with the same bytes,
+    from any path, is not landed again unless force is set. servicenow_ref names a
     saved ServiceNow block; without one, incidents stay queued in the outbox (the embedded default).
     model_ref names a saved AnomalyModel block (default: PyOD in process, the newest registered
     model for the feature schema, else one fitted on the day).
@@ -59,11 +60,12 @@ def daily_reconciliation(
     instruments = land_instruments_task(day, warehouse_ref)
     reference = land_market_reference_task(day, trade_date, warehouse_ref)
     landed = land_file_task.map(
-        day_files_task(day), unmapped(trade_date), unmapped(run), unmapped(force), unmapped(warehouse_ref),
+        mapped_files_task(day), unmapped(trade_date), unmapped(run), unmapped(force), unmapped(warehouse_ref),
         wait_for=[instruments],
     )
-    dropcopy = land_dropcopy_task.map(
-        dropcopy_files_task(day), unmapped(day), unmapped(force), unmapped(warehouse_ref), wait_for=[instruments]
+    dropcopy = land_dropcopy_task.map(  # one lifecycle batch per broker
+        dropcopy_batches_task(day), unmapped(day), unmapped(trade_date), unmapped(run), unmapped(force),
+        unmapped(warehouse_ref), wait_for=[instruments],
     )
 
     # One pair at a time: the passes share the warehouse's work tables.

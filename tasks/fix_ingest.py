@@ -25,26 +25,28 @@ EXECUTION_COLUMNS = [f.name for f in dataclass_fields(Execution) if f.name != "e
 REJECT_COLUMNS = ["file", "line", "reason", "record_id", "source", "raw"]
 
 
-def _read(paths: Iterable[str | Path]) -> Iterable[tuple[bytes, str, int]]:
-    for p in paths:
+def _read(paths: list[str | Path], keys: list[str]) -> Iterable[tuple[bytes, str, int]]:
+    for p, key in zip(paths, keys, strict=True):
         path = Path(p)
         if not path.is_file():
             raise FileNotFoundError(f"FIX file not found: {path}")
-        yield path.read_bytes(), str(path), 1
+        yield path.read_bytes(), key, 1
 
 
 def parse_fix_files(
-    paths: Iterable[str | Path], broker: str, master: InstrumentMaster | None = None
+    paths: Iterable[str | Path], broker: str, master: InstrumentMaster | None = None, keys: list[str] | None = None
 ) -> tuple[list[Execution], list[Reject], dict[str, dict[str, int]]]:
     """Parse drop-copy files as one batch (a correction in a later file reaches an earlier fill).
 
+    keys: what each file is called in the results (Execution.file, Reject.file, the totals' keys);
+    default its path as given (landing passes the files' ids, recon/files.py).
     -> (effective executions, rejects, control totals per file). Missing file: FileNotFoundError.
     """
     paths = list(paths)
     for p in paths:  # fail before any work, naming the first missing file
         if not Path(p).is_file():
             raise FileNotFoundError(f"FIX file not found: {p}")
-    result = ingest(_read(paths), broker, master)
+    result = ingest(_read(paths, keys or [str(p) for p in paths]), broker, master)
     for totals in result.totals.values():
         check_totals(totals)
     return result.executions, result.rejects, result.totals

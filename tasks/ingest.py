@@ -1,9 +1,10 @@
-"""Ingestion steps: instrument master and source files -> warehouse tables.
+"""How a file lands in the warehouse: instrument master, mapped files, FIX drop-copy batches.
 
-Plain functions carry the logic; the @task wrappers at the bottom only add orchestration options.
-A file is ingested in one transaction: replace the file's canonical rows, rejects and rejected raw
-rows (so re-ingesting a file is idempotent), record its control totals, and check that every data
-row ended in exactly one of executions / rejects.
+The landing path (tasks/land.py) calls these; so do the tools that land files directly. A file is
+landed in one transaction: its rows replace those of the same file landed before (the same bytes,
+from any path: see recon/files.py) and of the earlier versions landed from the same location; its
+control totals are recorded and checked (every data row ended in exactly one of executions or
+rejects); landed_files records it (sql/02_landed_files.sql).
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse, sequence_name, to_duckdb
+from blocks.warehouse import Warehouse, sequence_name, to_duckdb
 from recon import clock
+from recon.files import LandedFile, identify
 from recon.instruments import MASTER_COLUMNS, InstrumentMaster
-from recon.mapping.compile_sql import CompiledMapping, compile_mapping, raw_table_name
-from recon.mapping.inputs import plan_inputs
+from recon.mapping.compile_sql import CompiledMapping, compile_mapping
 from recon.mapping.load import (
     SourceFile,
     SourceFileError,
@@ -37,13 +36,16 @@ from recon.mapping.load import (
     read_source_file,
 )
 from recon.mapping.spec import MappingSpec, load_mapping
-from recon.model import QTY, Reject, Source, executions_to_arrow, rejects_to_arrow
+from recon.model import QTY, Source, executions_to_arrow, rejects_to_arrow
+from recon.sqlnames import check_identifier
+from tasks.fix_ingest import parse_fix_files
 
 CONTROL_CLASS = "control total"  # reason class of file-level rejects (not counted as rows)
 
 
 def ensure_tables(warehouse: Warehouse) -> None:
     warehouse.ensure_schema("01_tables.sql")  # a local warehouse from before uids gets them here
+    warehouse.ensure_schema("02_landed_files.sql")
 
 
 def load_instruments(warehouse: Warehouse, path: str | Path) -> int:
@@ -88,33 +90,39 @@ def ingest_file(
     broker: str | None = None,
     trade_date: str | date | None = None,
     run_id: str | None = None,
+    file: LandedFile | None = None,
 ) -> dict:
     """Land one file through its mapping; return its control totals (also stored in control_totals).
 
     broker: for broker files the broker's name (default: the mapping's name); for internal files a
-    fallback when a row's broker column is empty.
+    fallback when a row's broker column is empty. file: the file's identity when the caller has it
+    already (default: identify(path)).
 
     pyarrow reads the file (every column as text, each row's line). On the embedded engine the
     mapping SQL reads that Arrow table directly; on Snowflake its rows are landed in raw_<mapping>
     first (the only way to get them there). Either way raw_<mapping> ends up holding the rejected rows.
     """
     spec = load_mapping(mapping_name_or_path)
+    file = file or identify(path)
     if warehouse.engine == "duckdb":
-        header = open_source_file(path, spec)  # header checks before reading the rows
+        header = open_source_file(path, spec, file.file_id)  # header checks before reading the rows
         compiled = compile_mapping(spec, header.header, header.raw_columns, ARROW_RELATION, uid_from_line=True)
         with ThreadPoolExecutor(1) as pool:  # sqlglot turns the SQL into DuckDB's while pyarrow reads
             transpiled = pool.submit(lambda: [to_duckdb(sql) for sql in _statements(compiled)])
-            source = read_source_file(path, spec)
+            source = read_source_file(path, spec, file.file_id)
             transpiled.result()
     else:
-        source = read_source_file(path, spec)
+        source = read_source_file(path, spec, file.file_id)
     broker = broker or (spec.name if spec.source == Source.BROKER else None)
     ensure_tables(warehouse)
     with warehouse.exclusive():
-        prepare_raw_table(warehouse, spec, source)
+        raw_table = prepare_raw_table(warehouse, spec, source)
         warehouse.execute("BEGIN TRANSACTION")
         try:
+            forget_files(warehouse, replaced_ids(warehouse, [file]), [raw_table], {file.file_id})
             totals = _ingest_rows(warehouse, spec, source, broker, trade_date, run_id)
+            totals = {**totals, "file_id": file.file_id, "file": file.uri}
+            register_file(warehouse, file, totals, raw_table)
             warehouse.execute("COMMIT")
         except BaseException:
             warehouse.execute("ROLLBACK")
@@ -130,10 +138,8 @@ def _statements(compiled: CompiledMapping) -> list[str]:
 
 
 def _ingest_rows(warehouse, spec: MappingSpec, source: SourceFile, broker, trade_date, run_id) -> dict:
+    """The file's rows into executions, rejects and raw_<mapping>; its control totals, checked."""
     params = {"file": source.file_key, "broker": broker}
-    raw_table = raw_table_name(spec)
-    for table, column in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"), (raw_table, "_file")):
-        warehouse.execute(f"DELETE FROM {table} WHERE {column} = :file", params)
     if warehouse.engine == "duckdb":  # nothing landed first: the SQL reads the Arrow table
         conn = warehouse.connection()
         conn.register(ARROW_RELATION, source.table)
@@ -215,29 +221,94 @@ def _control_totals(warehouse, spec: MappingSpec, source: SourceFile, broker, tr
         "trailer_count": source.trailer.count,
         "trailer_status": source.trailer.status,
         "file_errors": file_errors,
+        "lifecycle_removed": 0,
     }
 
 
+CONTROL_TOTALS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()), ("trade_date", pa.date32()), ("source", pa.string()),
+        ("mapping", pa.string()), ("broker", pa.string()), ("file", pa.string()),
+        ("rows_read", pa.int64()), ("canonical", pa.int64()), ("rejected", pa.int64()),
+        ("rejected_by_reason", pa.string()), ("trailer_count", pa.int64()),
+        ("trailer_status", pa.string()), ("file_errors", pa.int64()), ("ingested_at", pa.timestamp("us")),
+    ]
+)
+
+
 def _store_totals(warehouse, totals: dict) -> None:
-    row = dict(totals)
+    """One control_totals row; `file` there is the file's id (totals["file"] is its location)."""
+    row = {name: totals.get(name) for name in CONTROL_TOTALS_SCHEMA.names}
+    row["file"] = totals.get("file_id", totals["file"])
     row["rejected_by_reason"] = json.dumps(totals["rejected_by_reason"], sort_keys=True)
     row["trade_date"] = date.fromisoformat(totals["trade_date"]) if totals["trade_date"] else None
     row["ingested_at"] = clock.utcnow()
-    schema = pa.schema(
-        [
-            ("run_id", pa.string()), ("trade_date", pa.date32()), ("source", pa.string()),
-            ("mapping", pa.string()), ("broker", pa.string()), ("file", pa.string()),
-            ("rows_read", pa.int64()), ("canonical", pa.int64()), ("rejected", pa.int64()),
-            ("rejected_by_reason", pa.string()), ("trailer_count", pa.int64()),
-            ("trailer_status", pa.string()), ("file_errors", pa.int64()), ("ingested_at", pa.timestamp("us")),
-        ]
+    warehouse.load_arrow("control_totals", pa.Table.from_pylist([row], schema=CONTROL_TOTALS_SCHEMA))
+
+
+# ---- landed files: identity, replacement, lineage ------------------------------------------------
+
+
+def landed_totals(warehouse: Warehouse, file: LandedFile, mapping: str, broker: str | None) -> dict | None:
+    """The stored control totals when this file (same bytes) was landed before with the same
+    mapping and broker, else None. A location it was not landed from yet is added to its lineage."""
+    ensure_tables(warehouse)
+    rows = warehouse.fetch_rows(
+        "SELECT mapping, broker, totals FROM landed_files WHERE file_id = :id", {"id": file.file_id}
     )
-    warehouse.load_arrow("control_totals", pa.Table.from_pylist([row], schema=schema))
+    if not rows or rows[0]["mapping"] != mapping or (rows[0]["broker"] or None) != (broker or None):
+        return None
+    with warehouse.exclusive():
+        _remember_uri(warehouse, file, clock.utcnow())
+    return json.loads(rows[0]["totals"])
 
 
-def ingest_rejects(warehouse: Warehouse, rejects: list[Reject]) -> int:
-    """Append rejects produced outside SQL (e.g. by the FIX parser)."""
-    return warehouse.load_arrow("rejects", rejects_to_arrow(rejects)) if rejects else 0
+def replaced_ids(warehouse: Warehouse, files: list[LandedFile]) -> list[str]:
+    """What landing `files` replaces: each file itself (the same bytes, landed from any path) and
+    the other versions landed from the same locations before."""
+    ids = {f.file_id for f in files}
+    for f in files:
+        ids |= {r["file_id"] for r in warehouse.fetch_rows(
+            "SELECT DISTINCT file_id FROM landed_file_uris WHERE uri = :uri", {"uri": f.uri})}
+    return sorted(ids)
+
+
+def forget_files(warehouse: Warehouse, file_ids: list[str], also_raw: list[str] = (), relanding: set[str] = frozenset()) -> None:
+    """Every row derived from these files out of the warehouse (inside the caller's transaction).
+    Files in `relanding` are about to land again: the places they were landed from stay known."""
+    for file_id in file_ids:
+        params = {"file": file_id}
+        raw_tables = {r["raw_table"] for r in warehouse.fetch_rows(
+            "SELECT raw_table FROM landed_files WHERE file_id = :file AND raw_table IS NOT NULL", params)}
+        for table in ("executions", "rejects", "control_totals"):
+            warehouse.execute(f"DELETE FROM {table} WHERE file = :file", params)
+        for table in sorted(raw_tables | set(also_raw)):
+            warehouse.execute(f"DELETE FROM {check_identifier(table)} WHERE _file = :file", params)
+        warehouse.execute("DELETE FROM landed_files WHERE file_id = :file", params)
+        if file_id not in relanding:
+            warehouse.execute("DELETE FROM landed_file_uris WHERE file_id = :file", params)
+
+
+def register_file(warehouse: Warehouse, file: LandedFile, totals: dict, raw_table: str | None) -> None:
+    """Record a landed file and where it came from (inside the caller's transaction)."""
+    at = clock.utcnow()
+    warehouse.execute(
+        "INSERT INTO landed_files (file_id, name, uri, size_bytes, source, mapping, broker, raw_table, "
+        "trade_date, run_id, totals, landed_at) VALUES (:id, :name, :uri, :size, :source, :mapping, "
+        ":broker, :raw, :d, :run, :totals, :at)",
+        {"id": file.file_id, "name": file.name, "uri": file.uri, "size": file.size, "source": str(totals["source"]),
+         "mapping": totals["mapping"], "broker": totals["broker"], "raw": raw_table,
+         "d": date.fromisoformat(totals["trade_date"]) if totals["trade_date"] else None,
+         "run": totals["run_id"], "totals": json.dumps(totals, default=str), "at": at},
+    )
+    _remember_uri(warehouse, file, at)
+
+
+def _remember_uri(warehouse: Warehouse, file: LandedFile, at) -> None:
+    params = {"id": file.file_id, "uri": file.uri}
+    if not warehouse.scalar("SELECT COUNT(*) FROM landed_file_uris WHERE file_id = :id AND uri = :uri", params):
+        warehouse.execute("INSERT INTO landed_file_uris (file_id, uri, landed_at) VALUES (:id, :uri, :at)",
+                          {**params, "at": at})
 
 
 def ingest_dropcopy(
@@ -247,43 +318,38 @@ def ingest_dropcopy(
     instruments: str | None = None,
     trade_date: str | date | None = None,
     run_id: str | None = None,
+    files: list[LandedFile] | None = None,
 ) -> list[dict]:
     """A broker's FIX drop-copy files (parsed by tasks.fix_ingest) -> executions + rejects.
 
     The files form one lifecycle batch (a correction in one file reaches a fill in another), so
-    they are replaced together. Returns one control-totals dict per file.
+    they are parsed and replaced together, in one transaction. Files with the same bytes are one
+    file. Returns one control-totals dict per file:
+    rows_read = canonical + rejected + lifecycle_removed (duplicates, busts, corrections, non-booking
+    reports), with the FIX parser's own totals under "fix".
     """
-    from tasks.fix_ingest import parse_fix_files
-
-    keys = [str(Path(p).resolve()) for p in paths]
+    unique: dict[str, LandedFile] = {}
+    for f in files or [identify(p) for p in paths]:
+        unique.setdefault(f.file_id, f)
+    batch = list(unique.values())
     master = InstrumentMaster.from_csv(instruments) if instruments else None
-    executions, rejects, fix_totals = parse_fix_files(keys, broker, master)
+    executions, rejects, fix_totals = parse_fix_files(
+        [f.uri for f in batch], broker, master, keys=[f.file_id for f in batch]
+    )
     ensure_tables(warehouse)
     out = []
     with warehouse.exclusive():
         warehouse.execute("BEGIN TRANSACTION")
         try:
-            for key in keys:
-                for table in ("executions", "rejects", "control_totals"):
-                    warehouse.execute(f"DELETE FROM {table} WHERE file = :file", {"file": key})
+            forget_files(warehouse, replaced_ids(warehouse, batch), [], {f.file_id for f in batch})
             warehouse.load_arrow("executions", executions_to_arrow(executions))
-            ingest_rejects(warehouse, rejects)
-            for key in keys:
-                t = fix_totals.get(key, {})
-                by_class: dict[str, int] = {}
-                for r in rejects:
-                    if r.file == key:
-                        cls = r.reason.split(":", 1)[0]
-                        by_class[cls] = by_class.get(cls, 0) + 1
-                totals = {
-                    "run_id": run_id, "trade_date": str(trade_date) if trade_date else None,
-                    "source": Source.DROPCOPY.value, "mapping": "fix", "broker": broker, "file": key,
-                    "rows_read": t.get("read", 0), "canonical": t.get("executions", 0),
-                    "rejected": t.get("rejected", 0), "rejected_by_reason": by_class,
-                    "trailer_count": None, "trailer_status": "none", "file_errors": 0,
-                }
+            if rejects:
+                warehouse.load_arrow("rejects", rejects_to_arrow(rejects))
+            for f in batch:
+                totals = _dropcopy_totals(warehouse, f, fix_totals.get(f.file_id, {}), broker, trade_date, run_id)
                 _store_totals(warehouse, totals)
-                out.append(totals | {"fix": t})
+                register_file(warehouse, f, totals, None)
+                out.append(totals)
             warehouse.execute("COMMIT")
         except BaseException:
             warehouse.execute("ROLLBACK")
@@ -291,46 +357,40 @@ def ingest_dropcopy(
     return out
 
 
-# ---- Prefect tasks ------------------------------------------------------------------------------
-# Tasks take a small warehouse reference (a saved block name, or None for the embedded DuckDB)
-# and return small JSON, so they run the same under Prefect and as Step Functions tasks.
-
-
-@task(name="plan-ingest-inputs", cache_policy=NO_CACHE)
-def plan_inputs_task(
-    day_dir: str | None = None,
-    instruments: str | None = None,
-    internal: list[str] | None = None,
-    brokers: list[str] | None = None,
-    dropcopy: list[str] | None = None,
-) -> dict:
-    return plan_inputs(day_dir, instruments, internal, brokers, dropcopy).to_json()
-
-
-@task(name="load-instruments", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def load_instruments_task(plan: dict, warehouse_ref: str | None = None) -> int:
-    if not plan.get("instruments"):
-        return 0  # files then resolve only against a master loaded earlier (or become <TYPE>:<value>)
-    return load_instruments(get_warehouse(warehouse_ref), plan["instruments"])
-
-
-@task(name="ingest-files", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def ingest_files_task(
-    plan: dict, trade_date: str | None = None, run_id: str | None = None, warehouse_ref: str | None = None
-) -> list[dict]:
-    """Every CSV input of the plan, one transaction per file (re-runs replace, never duplicate)."""
-    wh = get_warehouse(warehouse_ref)
-    return [
-        ingest_file(wh, f["path"], f["mapping"], f.get("broker"), trade_date, run_id) for f in plan["files"]
-    ]
-
-
-@task(name="ingest-dropcopy", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
-def ingest_dropcopy_task(
-    plan: dict, trade_date: str | None = None, run_id: str | None = None, warehouse_ref: str | None = None
-) -> list[dict]:
-    wh = get_warehouse(warehouse_ref)
-    out: list[dict] = []
-    for broker, paths in sorted(plan.get("dropcopy", {}).items()):
-        out += ingest_dropcopy(wh, paths, broker, plan.get("instruments"), trade_date, run_id)
-    return out
+def _dropcopy_totals(warehouse, file: LandedFile, t: dict, broker, trade_date, run_id) -> dict:
+    """One drop-copy file's control totals, checked against what the transaction wrote."""
+    params = {"file": file.file_id}
+    canonical = int(warehouse.scalar("SELECT COUNT(*) FROM executions WHERE file = :file", params) or 0)
+    by_class = {
+        r["reason_class"]: int(r["n"])
+        for r in warehouse.fetch_rows(
+            "SELECT SPLIT_PART(reason, ':', 1) AS reason_class, COUNT(*) AS n FROM rejects "
+            "WHERE file = :file GROUP BY SPLIT_PART(reason, ':', 1) ORDER BY 1",
+            params,
+        )
+    }
+    rejected = sum(by_class.values())
+    if canonical != t.get("executions", 0) or rejected != t.get("rejected", 0):
+        raise RuntimeError(
+            f"{file.uri}: control totals do not add up: the parser booked {t.get('executions', 0)} executions "
+            f"and {t.get('rejected', 0)} rejects, the warehouse holds {canonical} and {rejected}; nothing was committed"
+        )
+    read = int(t.get("read", 0))
+    return {
+        "run_id": run_id,
+        "trade_date": str(trade_date) if trade_date else None,
+        "source": Source.DROPCOPY.value,
+        "mapping": "fix",
+        "broker": broker,
+        "file_id": file.file_id,
+        "file": file.uri,
+        "rows_read": read,
+        "canonical": canonical,
+        "rejected": rejected,
+        "rejected_by_reason": by_class,
+        "trailer_count": None,
+        "trailer_status": "none",
+        "file_errors": 0,
+        "lifecycle_removed": read - canonical - rejected,
+        "fix": t,
+    }

@@ -43,7 +43,8 @@ def source_totals(wh: Warehouse, trade_date: date) -> list[dict]:
 
 
 def file_totals(ingested: list[dict]) -> list[dict]:
-    """Per input file: read == canonical + rejected + removed by the FIX lifecycle."""
+    """Per input file (the landing's control totals, tasks/land.py): read == canonical + rejected
+    + removed by the FIX lifecycle."""
     out = []
     for t in ingested:
         removed = int(t.get("lifecycle_removed", 0))
@@ -51,7 +52,7 @@ def file_totals(ingested: list[dict]) -> list[dict]:
             "source": t.get("source"),
             "broker": t.get("broker"),
             "file": Path(str(t.get("file", ""))).name,
-            "read": int(t["read"]),
+            "read": int(t["rows_read"]),
             "canonical": int(t["canonical"]),
             "rejected": int(t["rejected"]),
             "lifecycle_removed": removed,
@@ -128,12 +129,13 @@ def export_results(
 
 @task(name="export-results", cache_policy=NO_CACHE)
 def export_results_task(
-    trade_date: date, run: dict, landed: list[dict], dropcopy: list[dict], recons: list[dict],
+    trade_date: date, run: dict, landed: list[dict], dropcopy: list[list[dict]], recons: list[dict],
     incidents: dict | None = None, warehouse_ref: str | None = None,
 ) -> dict:
-    """Write the run's files; -> the summary (with out_dir), small enough for a state's payload."""
+    """Write the run's files; -> the summary (with out_dir), small enough for a state's payload.
+    landed: totals per mapped file; dropcopy: per broker batch, totals per file."""
+    ingested = [*landed, *(t for batch in dropcopy for t in batch)]
     summary = export_results(
-        get_warehouse(warehouse_ref), trade_date, run["run_id"], run["out_dir"], [*landed, *dropcopy], recons,
-        incidents,
+        get_warehouse(warehouse_ref), trade_date, run["run_id"], run["out_dir"], ingested, recons, incidents,
     )
     return {**summary, "out_dir": run["out_dir"]}

@@ -17,7 +17,7 @@ CLOCK_SENSITIVE = (
     "matching/test_money_in_usd.py",
     "anomaly/test_anomaly_registry.py",
     "anomaly/test_anomaly_train_flow.py",
-    "streamrecon/",
+    "streaming/",
     "flows/test_daily_flow.py",
     "flows/test_daily_incidents.py",
     "test_clock.py",
@@ -75,6 +75,19 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def kinesalite(tmp_path_factory):
+    """One kinesalite server (Kinesis wire protocol, npm) on 127.0.0.1 for the session; tests make
+    their own streams (uniquely named) on it."""
+    from tests.support.kinesalite import Kinesalite
+
+    server = Kinesalite(tmp_path_factory.mktemp("kinesalite")).start()
+    for key, value in server.aws_env().items():
+        os.environ.setdefault(key, value)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

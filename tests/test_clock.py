@@ -15,7 +15,7 @@ import pytest
 from recon import clock
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("recon", "tasks", "blocks", "flows", "asl_export")
+PRODUCT = ("cli", "recon", "tasks", "blocks", "flows", "asl_export")
 # (object, attribute) calls that read the wall clock for business time
 WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
               ("time", "time"), ("time", "time_ns")}

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blocks.warehouse import check_identifier
 from recon.mapping.checks import Stage, build_stage
 from recon.mapping.spec import MappingSpec
 from recon.mapping.sql_text import decimal_cast, lit
 from recon.model import EXECUTION_SCHEMA, MONEY, PRICE, QTY
+from recon.sqlnames import check_identifier
 
 
 def raw_table_name(spec: MappingSpec) -> str:

@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from blocks.warehouse import check_identifier
 from recon.mapping.compile_sql import raw_table_name
 from recon.mapping.spec import MappingSpec
 from recon.model import Reject
+from recon.sqlnames import check_identifier
 
 
 class SourceFileError(ValueError):

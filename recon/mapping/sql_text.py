@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from blocks.warehouse import check_identifier
+from recon.sqlnames import check_identifier
 
 
 def lit(value: str | Decimal | int | None) -> str:

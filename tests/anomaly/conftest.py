@@ -3,7 +3,6 @@ each landed and matched in its own DuckDB, and one model trained on the training
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from pathlib import Path
 
@@ -69,12 +68,6 @@ def landed_day_wh(tmp_path, eval_day):
     wh = Warehouse(duckdb_path=str(tmp_path / "wh.duckdb"))
     yield wh
     wh.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from recon.cli import app
-from tests.anomaly.conftest import free_port
+from cli import app
+from tests.support.servers import free_port
 
 runner = CliRunner()
 

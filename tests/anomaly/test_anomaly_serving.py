@@ -18,7 +18,7 @@ import pytest
 from blocks.anomaly_model import AnomalyEndpointError, AnomalyModel
 from recon.anomaly import registry
 from tasks.anomaly import scores_equal
-from tests.anomaly.conftest import free_port
+from tests.support.servers import free_port, wait_for_http
 
 RECON = str(Path(sys.executable).parent / "recon")
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
@@ -31,16 +31,11 @@ def served(trained, registry_dir):
                              "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ping", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
+    try:
+        wait_for_http(f"{url}/ping", proc=proc, timeout=60, name="recon model serve")
+    except (TimeoutError, RuntimeError) as exc:
         proc.kill()
-        pytest.fail(f"recon model serve did not come up: {proc.stdout.read().decode()}")
+        pytest.fail(f"{exc}: {proc.stdout.read().decode()}")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

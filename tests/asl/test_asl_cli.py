@@ -6,29 +6,24 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.servers import free_port
+
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 RECON = str(Path(sys.executable).parent / "recon")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
     from asl_export.local import LocalStepFunctions
 
-    port = _free_port()
+    port = free_port()
     with LocalStepFunctions(sleep=lambda s: None, server_port=port) as sfn:
         yield sfn, f"http://127.0.0.1:{port}"
 
@@ -62,7 +57,7 @@ def in_process(*args: str, endpoint: str | None = None):
     """The same commands through typer's runner (fast: no new interpreter); stdout and stderr mixed."""
     from typer.testing import CliRunner
 
-    from recon.cli import app
+    from cli import app
 
     env = {"ASL_SFN_ENDPOINT": endpoint} if endpoint else {}
     result = CliRunner().invoke(app, ["asl", *args], env={**env, "COLUMNS": "200"})
@@ -129,3 +124,15 @@ def test_run_local_compare(prefect_harness, monkeypatch):
     done = recon("run-local", "tests.asl.flows_basic:sequence_flow", "--param", "start=3", "--compare", timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "True" in done.stdout and "Decimal('21.0')" in done.stdout
+
+
+def test_run_local_without_moto_names_the_extra(monkeypatch):
+    """moto is an optional extra: without it, run-local says how to get it in one line."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "moto", None)  # `import moto` raises ImportError, as when absent
+    code, output = in_process("run-local", "tests.asl.flows_basic:sequence_flow", "--param", "start=3")
+    assert code == 2, output
+    assert output.strip().splitlines() == [
+        "error: recon asl run-local needs moto (its Step Functions interpreter): pip install 'fix-recon[aws-local]'"
+    ]

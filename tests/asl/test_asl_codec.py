@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asl_export.claimcheck import ClaimCheck, PayloadTooLarge
 from asl_export.codec import EncodingError, decode, encode
-from asl_export.runtime import ClaimCheck, PayloadTooLarge, emit_result
+from asl_export.runtime import emit_result
 from tests.asl.asl_values import Fill, Lot, Side
 
 scalars = (

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # fix_builders
-
-from recon.fix import check_totals, ingest  # noqa: E402
-from recon.instruments import Instrument, InstrumentMaster  # noqa: E402
+from recon.fix import check_totals, ingest
+from recon.instruments import Instrument, InstrumentMaster
 
 
 @pytest.fixture(scope="session")

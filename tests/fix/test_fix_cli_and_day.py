@@ -12,7 +12,7 @@ import pytest
 from fix_builders import er44
 from typer.testing import CliRunner
 
-from recon.cli import app
+from cli import app
 from recon.fix.groups import GROUPS
 from tasks.fix_ingest import parse_fix_files
 

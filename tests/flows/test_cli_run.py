@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blocks.warehouse import reset_warehouses
-from recon.cli import app
+from cli import app
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recon.deployments import deployment_specs, load_flow, runner_deployments
+from cli.deployments import deployment_specs, load_flow, runner_deployments
 
 
 def test_every_deployment_in_prefect_yaml_builds_with_its_schedule():

@@ -8,7 +8,6 @@ import csv
 import os
 import subprocess
 import sys
-import time
 from datetime import date
 
 import pytest
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 
 from blocks.warehouse import get_warehouse, reset_warehouses
 from recon.generator import DayConfig, generate_day
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.slow
 D = date(2026, 11, 23)
@@ -42,28 +42,28 @@ def serve_adhoc(tmp_path):
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_HOME": str(tmp_path / "serve-home"),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    code = "from prefect import serve; from recon.deployments import runner_deployments; serve(*runner_deployments(['adhoc']))"
+    code = "from prefect import serve; from cli.deployments import runner_deployments; serve(*runner_deployments(['adhoc']))"
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=os.getcwd())
 
 
 def wait_for_deployment(name: str, timeout: float = 120) -> None:
     from prefect.client.orchestration import get_client
 
-    deadline = time.monotonic() + timeout
+    def served() -> bool:
+        try:
+            client.read_deployment_by_name(name)
+            return True
+        except Exception:
+            return False
+
     with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            try:
-                client.read_deployment_by_name(name)
-                return
-            except Exception:
-                time.sleep(1)
-    raise TimeoutError(f"deployment {name} was not served within {timeout} s")
+        wait_until(served, timeout, f"deployment {name} to be served", interval=1)
 
 
 def test_adhoc_rerun_prefect_and_step_functions_give_the_same_breaks(prefect_harness, landing):
     from asl_export.local import run_local
+    from cli import app
     from flows.daily import daily_reconciliation
-    from recon.cli import app
 
     first = daily_reconciliation(D, out_dir=str(landing / "first"), run_id="first")
     assert first["breaks"] > 0

@@ -7,7 +7,7 @@ import json
 from genday_helpers import generate
 from typer.testing import CliRunner
 
-from recon.cli import app
+from cli import app
 
 runner = CliRunner()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from blocks.warehouse import Warehouse
+from recon.files import identify
 from tasks.ingest import load_instruments
 
 INSTRUMENTS_CSV = """\
@@ -54,11 +55,11 @@ def write(tmp_path: Path):
 
 @pytest.fixture()
 def by_id(wh: Warehouse):
-    """by_id(table, file) -> {record_id (or 'line<N>'): row} for one file's rows."""
+    """by_id(table, file) -> {record_id (or 'line<N>'): row} for one file's rows (keyed by its content)."""
 
     def _fetch(table: str, file: Path) -> dict:
         rows = wh.fetch_rows(
-            f"SELECT * FROM {table} WHERE file = :file ORDER BY line", {"file": str(Path(file).resolve())}
+            f"SELECT * FROM {table} WHERE file = :file ORDER BY line", {"file": identify(file).file_id}
         )
         return {r["record_id"] if r["record_id"] is not None else f"line{r['line']}": r for r in rows}
 

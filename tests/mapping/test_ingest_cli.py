@@ -7,7 +7,7 @@ import json
 import duckdb
 from typer.testing import CliRunner
 
-from recon.cli import app
+from cli import app
 
 runner = CliRunner()
 NB = (
@@ -52,7 +52,7 @@ def test_bad_usage_exits_2_with_a_message(tmp_path, write):
         (["--broker", f"acme={nb}"], "no mapping 'acme'"),
         (["--broker", "northbridge"], "--broker expects NAME=PATH[:MAPPING]"),
         (["--broker", f"castlerock={nb}"], "named by mapping 'castlerock'"),
-        (["--internal", str(tmp_path / "missing.csv")], "no such file"),
+        (["--internal", str(tmp_path / "missing.csv")], "input file(s) not found"),
         (["--instruments", str(nb), "--broker", f"northbridge={nb}"], "instrument master lacks column(s) instrument_id"),
     ]
     for extra, message in cases:

@@ -61,7 +61,7 @@ def test_new_layout_from_yaml_only(wh, write, by_id, acme):
     totals = ingest_file(wh, path, acme, broker="acme")
     assert (totals["rows_read"], totals["canonical"], totals["rejected"]) == (7, 4, 3)
 
-    ex = wh.fetch_rows("SELECT * FROM executions WHERE file = :f ORDER BY line", {"f": str(path.resolve())})
+    ex = wh.fetch_rows("SELECT * FROM executions WHERE file = :f ORDER BY line", {"f": totals["file_id"]})
     a1, a2, a3, dup = ex
     # 0.1 + 0.2 is exactly 0.3; 10 hundredths is exactly 0.1; 3 x 0.1 is exactly 0.3
     assert (a1["fees"], a1["commission"], a1["price"], a1["gross"]) == (
@@ -111,22 +111,24 @@ def test_reingesting_a_file_replaces_its_rows(wh, write, acme):
     first = ingest_file(wh, path, acme)
     again = ingest_file(wh, path, acme)
     assert first == again
-    key = {"f": str(path.resolve())}
+    old_id = first["file_id"]
 
-    def counts():
+    def counts(file_id):
         return [
-            wh.scalar(f"SELECT COUNT(*) FROM {t} WHERE {c} = :f", key)
-            for t, c in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"), ("raw_acme", "_file"))
+            wh.scalar(f"SELECT COUNT(*) FROM {t} WHERE {c} = :f", {"f": file_id})
+            for t, c in (("executions", "file"), ("rejects", "file"), ("control_totals", "file"),
+                         ("raw_acme", "_file"), ("landed_files", "file_id"))
         ]
 
     # raw_acme keeps the file's rejected data rows (the malformed one is a reject with its text)
-    assert counts() == [5, 2, 1, 1]
-    assert wh.scalar("SELECT f_dir FROM raw_acme WHERE _file = :f AND _line = 7", key) == "O'X"
-    path.write_text(ACME_HEADER + row.format(n=9) + "\n")
+    assert counts(old_id) == [5, 2, 1, 1, 1]
+    assert wh.scalar("SELECT f_dir FROM raw_acme WHERE _file = :f AND _line = 7", {"f": old_id}) == "O'X"
+    path.write_text(ACME_HEADER + row.format(n=9) + "\n")  # a new version of the file, same place
     third = ingest_file(wh, path, acme)
     assert (third["rows_read"], third["canonical"], third["rejected"]) == (1, 1, 0)
-    assert counts() == [1, 0, 1, 0]
-    assert wh.scalar("SELECT record_id FROM executions WHERE file = :f", key) == "A-9"
+    assert third["file_id"] != old_id and counts(old_id) == [0, 0, 0, 0, 0]
+    assert counts(third["file_id"]) == [1, 0, 1, 0, 1]
+    assert wh.fetch_rows("SELECT record_id FROM executions") == [{"record_id": "A-9"}]
 
 
 def test_files_of_one_layout_may_differ_in_extra_columns(wh, write, acme):

@@ -11,7 +11,7 @@ import pytest
 
 from blocks.warehouse import Warehouse
 from recon.generator.day import DayConfig, generate_day
-from recon.mapping.inputs import plan_inputs
+from recon.inputs import discover
 from tasks.ingest import ingest_file, load_instruments
 
 
@@ -23,9 +23,9 @@ def day(tmp_path_factory) -> Path:
 
 
 def _ingest_csvs(day: Path, wh: Warehouse) -> dict[str, dict]:
-    plan = plan_inputs(str(day))
-    load_instruments(wh, plan.instruments)
-    return {f.mapping: ingest_file(wh, f.path, f.mapping, f.broker, "2026-11-27") for f in plan.files}
+    inputs = discover(day)
+    load_instruments(wh, inputs.instruments)
+    return {f.mapping: ingest_file(wh, f.path, f.mapping, f.name, "2026-11-27") for f in inputs.mapped_files()}
 
 
 def test_generated_day_round_trip(day: Path, tmp_path: Path):
@@ -89,7 +89,7 @@ def test_generated_day_with_damaged_files(day: Path, tmp_path: Path):
     assert c["rejected_by_reason"] == {"bad number": 1, "malformed row": 1, "unknown side code": 1}
     assert (c["trailer_status"], c["file_errors"]) == ("mismatch", 1)
     reasons = {r["line"]: r["reason"] for r in wh.fetch_rows(
-        "SELECT line, reason FROM rejects WHERE file = :f", {"f": str(cr.resolve())})}
+        "SELECT line, reason FROM rejects WHERE file = :f", {"f": c["file_id"]})}
     assert reasons[2] == "bad number: PRICE='12O.5'"
     assert reasons[3].startswith("unknown side code: BS_CODE='")
     assert reasons[4] == "malformed row: expected 16 fields, got 3"

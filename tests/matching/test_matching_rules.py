@@ -55,7 +55,7 @@ def test_recon_run_refuses_a_bad_rules_file_with_exit_2_and_one_line(tmp_path, m
     from typer.testing import CliRunner
 
     import recon.matching_rules
-    from recon.cli import app
+    from cli import app
 
     bad = tmp_path / "matching_rules.yaml"
     bad.write_text("default: {price_abs: '0.0001'}\noption: {price_abs: '0.005', tolerance: '1'}\n")

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from blocks.warehouse import Warehouse
-from recon.cli import app
+from cli import app
 from tests.servicenow.sn_builders import break_id, make_break, open_breaks
 
 runner = CliRunner()
