@@ -10,6 +10,8 @@ value decoded on the other side is == to the value the task returned under Prefe
     {"$enum": "module:Qualname", "value": v}
     {"$dataclass": "module:Qualname", "fields": {...}}
     {"$pydantic": "module:Qualname", "data": {...}}  (model_dump(mode="python"), re-validated)
+    {"$callable": "module:qualname"}  a module-level function, flow or task, by name (e.g. a flow
+        handing a task the flow it runs per item); only when that name imports the same object
     {"$ref": "s3://bucket/key"}  a claim check: the encoded value lives in S3 (see runtime.py)
 
 Anything else (DataFrames, open files, arbitrary objects) raises EncodingError: a state must carry
@@ -31,7 +33,7 @@ from typing import Any
 
 TAGS = (
     "$decimal", "$date", "$datetime", "$time", "$timedelta", "$uuid", "$bytes", "$tuple", "$set",
-    "$frozenset", "$dict", "$enum", "$dataclass", "$pydantic", "$ref", "$template", "$sym",
+    "$frozenset", "$dict", "$enum", "$dataclass", "$pydantic", "$callable", "$ref", "$template", "$sym",
 )
 
 
@@ -97,10 +99,29 @@ def encode(value: Any) -> Any:
         return {"$dataclass": qualified_name(type(value)), "fields": fields}
     if hasattr(value, "model_dump") and hasattr(type(value), "model_validate"):
         return {"$pydantic": qualified_name(type(value)), "data": encode(value.model_dump(mode="python"))}
+    ref = _callable_ref(value)
+    if ref is not None:
+        return {"$callable": ref}
     raise EncodingError(
         f"cannot encode {type(value).__module__}.{type(value).__qualname__} as JSON for a state; "
         "return plain data, a dataclass/pydantic model, or a reference (table name, S3 key) instead"
     )
+
+
+def _callable_ref(value: Any) -> str | None:
+    """`module:qualname` of a module-level function (or of a Prefect flow/task's function, named
+    by its module attribute), when importing that name gives back this very object."""
+    if not callable(value) or isinstance(value, type):
+        return None
+    fn = getattr(value, "fn", value)
+    module, name = getattr(fn, "__module__", None), getattr(fn, "__name__", None)
+    if not module or not name or "<" in getattr(fn, "__qualname__", "<"):
+        return None
+    ref = f"{module}:{name}"
+    try:
+        return ref if import_qualified(ref) is value else None
+    except (ImportError, AttributeError, ValueError):
+        return None
 
 
 def _ordered(items: set | frozenset) -> list:
@@ -185,4 +206,6 @@ class _Decoder:
             return import_qualified(body)(run(value["value"]))
         if tag == "$dataclass":
             return import_qualified(body)(**{k: run(v) for k, v in value["fields"].items()})
+        if tag == "$callable":
+            return import_qualified(body)
         return import_qualified(body).model_validate(run(value["data"]))  # $pydantic

@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from blocks.kinesis import KinesisStream
-from recon.fixsession import DropCopyGateway, Framer, SequenceStore, SessionConfig
+from recon.fix.framing import StreamFramer
+from recon.fixsession import DropCopyGateway, SequenceStore, SessionConfig
 from recon.fixsession.messages import parse
 from tests.support.kinesalite import Kinesalite
 from tests.support.quickfix_acceptor import SENDER, TARGET, AcceptorProcess
@@ -68,7 +69,7 @@ def through_gateway(workdir: Path, sink, n: int) -> tuple[float, list[bytes]]:
 def parse_only(raw: list[bytes]) -> float:
     data = b"".join(raw)
     start = time.perf_counter()
-    messages, _ = Framer().feed(data)
+    messages, _ = StreamFramer().feed(data)
     for m in messages:
         parse(m)
     return time.perf_counter() - start

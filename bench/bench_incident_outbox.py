@@ -16,6 +16,7 @@ import httpx
 
 from blocks.servicenow import ServiceNow
 from blocks.warehouse import Warehouse
+from tasks.incident_fields import incident_fields
 from tasks.incidents import deliver_outbox, enqueue_incident_changes
 from tests.servicenow.sn_builders import make_break, open_breaks
 from tests.support.servicenow_emulator import ServiceNowEmulator
@@ -43,8 +44,8 @@ def main() -> None:
         try:
             breaks = [make_break(i, break_id=f"{i:032x}") for i in range(n)]
             with httpx.Client(base_url=emulator.url, auth=(USER, PASSWORD)) as client:
-                fields = ServiceNow().incident_fields
-                secs, _ = _timed(lambda: [client.post("/api/now/table/incident", json=fields(b)) for b in breaks])
+                sn_fields = ServiceNow()
+                secs, _ = _timed(lambda: [client.post("/api/now/table/incident", json=incident_fields(sn_fields, b)) for b in breaks])
             rows.append(("baseline: bare POST per incident", n, secs, n))
             emulator.tables["incident"].clear()
             emulator.requests.clear()

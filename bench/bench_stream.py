@@ -72,6 +72,7 @@ def run(args) -> list[tuple]:
     from recon.generator.fix_dropcopy import SENDER
     from tasks.stream_consume import consume, land_internal, reconcile_batch
     from tasks.stream_metrics import percentile
+    from tasks.stream_options import StreamOptions
     from tests.support.kinesalite import Kinesalite
 
     work = Path(tempfile.mkdtemp(prefix="bench-stream-"))
@@ -82,15 +83,16 @@ def run(args) -> list[tuple]:
         name = kin.create_stream(args.shards)
         stream = KinesisStream.local(kin.endpoint, name)
         wh = get_warehouse()
-        landed = land_internal(landing_dir=str(work / "day"))
+        landed = land_internal(StreamOptions(landing_dir=str(work / "day")))
         feeder = multiprocessing.get_context("spawn").Process(
             target=produce, args=(kin.endpoint, name, messages, args.rate), daemon=True
         )
         feeder.start()
         senders = {v: k for k, v in SENDER.items()}
         consumer = stream.consumer(wh)
-        summary = consume([(consumer, None)], name, reconcile_batch, senders=senders, batch_size=args.batch_size,
-                          batch_seconds=args.batch_seconds, window_seconds=0, stop_when_idle=3.0)  # fmt: skip
+        options = StreamOptions(senders=senders, batch_size=args.batch_size, batch_seconds=args.batch_seconds,
+                                window_seconds=0, stop_when_idle=3.0)  # fmt: skip
+        summary = consume([(consumer, None)], name, reconcile_batch, options)
         feeder.join()
         # first put -> last batch committed (arrival timestamps are the stream's clock, UTC)
         span = wh.fetch_rows("SELECT MIN(arrival) AS a FROM stream_messages")[0]["a"]

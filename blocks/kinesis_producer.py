@@ -1,4 +1,4 @@
-"""PutRecords in batches, retrying only the records that failed, with backoff on throttling.
+"""PutRecords in batches, retrying only the records that failed, with backoff (recon.retry) on throttling.
 
 Limits (Kinesis): <= 500 records and <= 5 MiB per call; one record (data + partition key) <= 1 MiB;
 partition key 1..256 characters. A whole call can be throttled (ClientError) or single records can
@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
+
+from recon.retry import Backoff, RetriesExhausted, RetryLater, retry
 
 log = logging.getLogger("recon.stream")
 
@@ -64,10 +66,8 @@ class KinesisProducer:
         self.client = client
         self.stream_name = stream_name
         self.max_attempts = max_attempts
-        self.base_delay_s = base_delay_s
-        self.max_delay_s = max_delay_s
+        self.backoff = Backoff(base_delay_s, max_delay_s, rng or random.Random())
         self.sleep = sleep
-        self.rng = rng or random.Random()
         self.stats = ProducerStats()
 
     def put(self, records: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
@@ -80,12 +80,10 @@ class KinesisProducer:
         return results
 
     def _put_batch(self, records, pending: list[int], results: list[tuple[str, str]]) -> None:
-        last_error = ""
-        for attempt in range(self.max_attempts):
-            if attempt:
-                self.stats.records_retried += len(pending)
-                # Full jitter: spread retries so throttled producers do not retry in lockstep.
-                self.sleep(self.rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt)))
+        """One call per attempt with the records still pending (recon.retry: bounded, jittered)."""
+
+        def attempt() -> None:
+            nonlocal pending
             self.stats.calls += 1
             self.stats.records_sent += len(pending)
             try:
@@ -98,9 +96,9 @@ class KinesisProducer:
                 if code not in RETRYABLE:
                     raise
                 self.stats.throttled_calls += 1
-                last_error = code
-                continue
+                raise RetryLater(code) from None
             still: list[int] = []
+            last_error = ""
             for i, result in zip(pending, answer["Records"], strict=True):
                 if result.get("ErrorCode"):
                     still.append(i)
@@ -109,10 +107,17 @@ class KinesisProducer:
                     results[i] = (result["ShardId"], result["SequenceNumber"])
             self.stats.failed_records += len(still)
             pending = still
-            if not pending:
-                return
-            log.info("put_records: %d of the batch failed (%s); retrying only those", len(pending), last_error)
-        raise PutRecordsFailed(len(pending), last_error)
+            if pending:
+                log.info("put_records: %d of the batch failed (%s); retrying only those", len(pending), last_error)
+                raise RetryLater(last_error)
+
+        def count_retry(_exc: RetryLater, _number: int, _wait: float) -> None:
+            self.stats.records_retried += len(pending)
+
+        try:
+            retry(attempt, attempts=self.max_attempts, backoff=self.backoff, sleep=self.sleep, on_retry=count_retry)
+        except RetriesExhausted as exc:
+            raise PutRecordsFailed(len(pending), exc.last.reason) from None
 
 
 def _check_record(key: str, data: bytes) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import random
 import time
 from collections.abc import Iterator, Mapping
 from email.utils import parsedate_to_datetime
@@ -21,11 +20,10 @@ from typing import Any, Literal
 
 import httpx
 from prefect.blocks.core import Block
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 
-from blocks import servicenow_fields as fields
-from blocks.servicenow_fields import AssignmentRule
 from recon import clock
+from recon.retry import Backoff, RetriesExhausted, RetryLater, retry
 
 log = logging.getLogger("recon.servicenow")
 
@@ -53,6 +51,31 @@ class ServiceNowAuthError(ServiceNowRejected):
     """401/403 on authentication: the credentials (or the OAuth client) need fixing."""
 
 
+class AssignmentRule(BaseModel):
+    """Which assignment group gets a break's incident (tasks/incident_fields.py applies the rules:
+    first match wins; a field left empty matches anything)."""
+
+    group: str
+    break_type: str | None = None
+    broker: str | None = None
+    asset_class: str | None = None
+    recon: str | None = None
+
+
+# Incident field templates: str.format_map over the break's columns (tasks/incident_fields.py).
+DEFAULT_FIELD_MAP: dict[str, str] = {
+    "short_description": "Recon break {break_type}: {broker} {account} {instrument_id} {side} "
+    "({difference_amount} {currency})",
+    "category": "inquiry",
+    "subcategory": "trade reconciliation",
+    "contact_type": "integration",
+}
+
+
+class _GiveUp(Exception):
+    """A failed create that may have been processed: not retried here (see _send)."""
+
+
 class ServiceNow(Block):
     """ServiceNow incidents for reconciliation breaks (Table API)."""
 
@@ -67,7 +90,7 @@ class ServiceNow(Block):
     table: str = "incident"
     assignment_rules: list[AssignmentRule] = Field(default_factory=list)
     default_assignment_group: str = "Trade Support"
-    field_map: dict[str, str] = Field(default_factory=lambda: dict(fields.DEFAULT_FIELD_MAP))
+    field_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
     resolve_close_code: str = Field(default="Solution provided", description="close_code when a break clears")
     timeout_seconds: float = 10.0
     max_retries: int = Field(default=4, ge=0, le=10)
@@ -133,7 +156,7 @@ class ServiceNow(Block):
         # Renew a little early so a token never expires between check and use.
         self._token_expiry = time.monotonic() + max(0.0, float(body.get("expires_in", 1800)) - 30)
 
-    # ---- HTTP with bounded retries --------------------------------------------------------------
+    # ---- HTTP with bounded retries (recon.retry) ------------------------------------------------
     def _send(self, method: str, path: str, *, safe: bool = True, **kwargs) -> httpx.Response:
         """One logical request: retries 429/5xx/connection errors, then ServiceNowUnavailable.
 
@@ -141,33 +164,35 @@ class ServiceNow(Block):
         connection refused); after a 5xx or a lost response the record may exist, so the caller
         looks it up again instead of posting twice.
         """
-        last = ""
-        for attempt in range(self.max_retries + 1):
+        made = 0
+
+        def attempt() -> httpx.Response:
+            nonlocal made
+            made += 1
             try:
                 response = self._http().request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                last = f"cannot reach ServiceNow ({type(exc).__name__})"
+                reason = f"cannot reach ServiceNow ({type(exc).__name__})"
                 if not safe and not isinstance(exc, httpx.ConnectError):
-                    break
-                wait = self._backoff(attempt)
-            else:
-                if response.status_code not in RETRYABLE:
-                    return response
-                if not safe and response.status_code != 429:
-                    last = f"ServiceNow answered {response.status_code}"
-                    break
-                last = f"ServiceNow answered {response.status_code}"
-                wait = self._retry_after(response) if response.status_code in (429, 503) else None
-                wait = self._backoff(attempt) if wait is None else min(wait, self.max_backoff_seconds)
-            if attempt < self.max_retries:
-                log.warning("%s %s: %s; retry %d/%d in %.2fs", method, path, last, attempt + 1,
-                            self.max_retries, wait)  # fmt: skip
-                self._sleep(wait)
-        raise ServiceNowUnavailable(f"{method} {path}: {last} after {attempt + 1} attempt(s)")
+                    raise _GiveUp(reason) from None
+                raise RetryLater(reason) from None
+            if response.status_code not in RETRYABLE:
+                return response
+            reason = f"ServiceNow answered {response.status_code}"
+            if not safe and response.status_code != 429:
+                raise _GiveUp(reason)
+            raise RetryLater(reason, self._retry_after(response) if response.status_code in (429, 503) else None)
 
-    def _backoff(self, attempt: int) -> float:
-        base = self.backoff_seconds * (2**attempt)
-        return min(self.max_backoff_seconds, base * (0.5 + random.random() / 2))  # jitter: no herd
+        def log_retry(exc: RetryLater, number: int, wait: float) -> None:
+            log.warning("%s %s: %s; retry %d/%d in %.2fs", method, path, exc.reason, number, self.max_retries, wait)
+
+        try:
+            return retry(attempt, attempts=self.max_retries + 1, sleep=self._sleep, on_retry=log_retry,
+                         backoff=Backoff(self.backoff_seconds, self.max_backoff_seconds))  # fmt: skip
+        except RetriesExhausted as exc:
+            raise ServiceNowUnavailable(f"{method} {path}: {exc}") from None
+        except _GiveUp as exc:
+            raise ServiceNowUnavailable(f"{method} {path}: {exc} after {made} attempt(s)") from None
 
     @staticmethod
     def _retry_after(response: httpx.Response) -> float | None:
@@ -238,21 +263,6 @@ class ServiceNow(Block):
 
     def update(self, sys_id: str, values: Mapping[str, str]) -> dict:
         return self.request("PATCH", self._table_path(sys_id), json=dict(values)).json()["result"]
-
-    # ---- break -> incident ----------------------------------------------------------------------
-    def incident_fields(self, brk: Mapping, *, run_id: str | None = None, prefect_run_url: str | None = None,
-                        report_url: str | None = None, new: bool = True) -> dict[str, str]:  # fmt: skip
-        """The incident's fields for a break. Assignment is set on creation only: analysts own it after."""
-        values = fields.render_templates(self.field_map, brk)
-        values["description"] = fields.description(brk, run_id, prefect_run_url, report_url)
-        values["correlation_id"] = str(brk["break_id"])
-        values["correlation_display"] = "fix-recon"
-        values["impact"], values["urgency"] = fields.impact_urgency(brk.get("priority"))
-        if new:
-            values["assignment_group"] = fields.assignment_group(
-                self.assignment_rules, self.default_assignment_group, brk
-            )
-        return values
 
 
 def _safe_json(response: httpx.Response) -> dict:

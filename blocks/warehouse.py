@@ -3,12 +3,22 @@
 SQL in sql/ is written once in Snowflake's dialect. On DuckDB each statement is transpiled with
 sqlglot (cached per text); on Snowflake it runs as written through prefect-snowflake's
 SnowflakeConnector. Values are always bound; identifiers come only from validated names.
+
+Two kinds of file in sql/: a file run whole (`run_file`, `ensure_schema`: DDL, a matching pass),
+and a file of named statements a step picks from, each starting at a `-- name: <name>` line:
+
+    INCIDENTS = SqlStatements("33_incident_delivery.sql")
+    wh.execute(INCIDENTS.retry_later, {"attempts": 2, ...})
+
+A bind given a list or tuple expands to one bind per item (`status IN (:statuses)`), so a
+statement with a variable number of values is still written whole, with every value bound.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -116,7 +126,7 @@ def to_snowflake(sql: str) -> list[str]:
             text = stmt.transform(bind).sql(dialect="snowflake")
             if "__recon_bind_" in text:
                 # The connector interpolates `text % params` when params are bound: a literal % must be %%.
-                text = re.sub(r"__recon_bind_(\w+?)__", r"%(\1)s", text.replace("%", "%%"))
+                text = re.sub(r"__recon_bind_(\w+?)__(?!\w)", r"%(\1)s", text.replace("%", "%%"))
             out.append(text)
     return out
 
@@ -126,6 +136,70 @@ def sql_file(name: str) -> str:
     if not path.exists():
         raise FileNotFoundError(f"no SQL file {name} in {SQL_DIR}")
     return path.read_text()
+
+
+_NAME_LINE = re.compile(r"^--\s*name:\s*(\S+)\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=64)
+def named_statements(name: str) -> dict[str, str]:
+    """A file of named statements -> {name: its SQL}. A statement runs from its `-- name: x` line to
+    the next one; what comes before the first name is the file's header and must be comments."""
+    text = sql_file(name)
+    marks = list(_NAME_LINE.finditer(text))
+    if not marks:
+        raise ValueError(f"sql/{name} has no `-- name:` statements (a file run whole is run with run_file)")
+    header = text[: marks[0].start()]
+    if any(line.strip() and not line.strip().startswith("--") for line in header.splitlines()):
+        raise ValueError(f"sql/{name}: SQL before the first `-- name:` line belongs to no statement")
+    out: dict[str, str] = {}
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
+        key = check_identifier(mark.group(1))
+        if key in out:
+            raise ValueError(f"sql/{name}: statement {key} is named twice")
+        body = text[mark.end() : nxt.start() if nxt else len(text)].strip()
+        if not body:
+            raise ValueError(f"sql/{name}: statement {key} is empty")
+        out[key] = body
+    return out
+
+
+class SqlStatements:
+    """The named statements of one sql/ file, as attributes: `SqlStatements("x.sql").some_name`.
+    Read on first use; a name the file lacks raises naming the file."""
+
+    def __init__(self, name: str):
+        self.file = name
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        statements = named_statements(self.file)
+        if key not in statements:
+            raise AttributeError(f"sql/{self.file} has no statement named {key!r} (it has {', '.join(statements)})")
+        return statements[key]
+
+    def names(self) -> list[str]:
+        return list(named_statements(self.file))
+
+
+def expand_list_binds(sql: str, params: dict | None) -> tuple[str, dict | None]:
+    """`:name` bound to a list or tuple -> `:name__0, :name__1, ...`, one bind per item (for IN
+    lists). The names come from the code, never from data; an empty list is an error (IN () is not
+    SQL)."""
+    if not params or not any(isinstance(v, list | tuple) for v in params.values()):
+        return sql, params
+    out = {}
+    for key, value in params.items():
+        if not isinstance(value, list | tuple):
+            out[key] = value
+            continue
+        if not value:
+            raise ValueError(f"bind :{key} is an empty list")
+        names = [f"{check_identifier(key)}__{i}" for i in range(len(value))]
+        sql = re.sub(rf"(?<![:\w]):{key}\b", ", ".join(f":{n}" for n in names), sql)
+        out.update(zip(names, value, strict=True))
+    return sql, out
 
 
 class Warehouse(Block):
@@ -182,6 +256,18 @@ class Warehouse(Block):
         tables) so that concurrent tasks on this process's shared connection cannot interleave."""
         return self._lock
 
+    @contextmanager
+    def transaction(self):
+        """BEGIN ... COMMIT around the block (ROLLBACK if it raises), holding the connection."""
+        with self._lock:
+            self.execute("BEGIN TRANSACTION")
+            try:
+                yield self
+            except BaseException:
+                self.execute("ROLLBACK")
+                raise
+            self.execute("COMMIT")
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -193,6 +279,7 @@ class Warehouse(Block):
 
     def execute(self, sql: str, params: dict | None = None) -> None:
         """Run Snowflake-dialect SQL (one or more statements); values bind by name (:name)."""
+        sql, params = expand_list_binds(sql, params)
         with self._lock:
             conn = self.connection()
             for stmt in self._statements(sql):
@@ -207,6 +294,7 @@ class Warehouse(Block):
         return cur
 
     def fetch_arrow(self, sql: str, params: dict | None = None) -> pa.Table:
+        sql, params = expand_list_binds(sql, params)
         with self._lock:
             conn = self.connection()
             stmts = self._statements(sql)

@@ -6,7 +6,6 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -30,9 +29,6 @@ stream:                      # a saved block (block: NAME) or inline settings
 partition_key:
   tag: 1                     # Account: one account's messages stay in order
 """
-
-_SESSION_KEYS = {"host", "port", "sender_comp_id", "target_comp_id", "begin_string", "heartbeat", "reset_on_logon"}
-_STREAM_KEYS = {"block", "engine", "stream_name", "region", "endpoint_url", "aws_credentials_block", "replay_file"}
 
 
 def register(app: typer.Typer) -> None:
@@ -63,11 +59,9 @@ def dropcopy(
         handlers=[RichHandler(console=console, show_path=False)],
     )
     settings = load_config(config)
-    session_cfg = session_config(settings.get("session"), config)
-    stream = stream_block(settings.get("stream") or {}, config)
-    tag = (settings.get("partition_key") or {}).get("tag", 1)
-    if not isinstance(tag, int) or tag <= 0:
-        fail(f"{config}: partition_key.tag must be a positive FIX tag number, got {tag!r}")
+    session_cfg = settings.session.session_config()
+    stream = stream_block(settings.stream, config)
+    tag = settings.partition_key.tag
 
     from recon.fixsession import DropCopyGateway
 
@@ -101,83 +95,44 @@ def dropcopy(
     console.print(table("drop-copy gateway", [{"figure": k, "value": v} for k, v in figures.items()]))
 
 
-def load_config(path: Path) -> dict[str, Any]:
+def load_config(path: Path):
+    """The file as a DropCopyConfig (recon/fixsession/config.py); a bad one exits 2, naming the field."""
+    from recon.config import ConfigError, load_file
+    from recon.fixsession.config import DropCopyConfig
+
     if not path.is_file():
         fail(f"config file {path} not found")
-    text = path.read_text()
     try:
-        if path.suffix.lower() == ".toml":
-            import tomllib
-
-            data = tomllib.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except Exception as exc:
-        fail(f"{path} is not valid {'TOML' if path.suffix.lower() == '.toml' else 'YAML'}: {exc}")
-    if not isinstance(data, dict):
-        fail(f"{path}: expected a mapping with 'session' and 'stream' sections")
-    return data
+        return load_file(DropCopyConfig, path)
+    except ConfigError as exc:
+        fail(str(exc), hint="`recon dropcopy --example` prints a complete config")
 
 
-def session_config(raw: Any, path: Path):
-    from recon.fixsession import SessionConfig
-
-    if not isinstance(raw, dict):
-        fail(f"{path}: a 'session' section is required", hint="see `recon dropcopy --help` for an example")
-    unknown = set(raw) - _SESSION_KEYS
-    if unknown:
-        fail(f"{path}: unknown session settings {sorted(unknown)}", hint=f"known: {sorted(_SESSION_KEYS)}")
-    missing = {"host", "port", "sender_comp_id", "target_comp_id"} - set(raw)
-    if missing:
-        fail(f"{path}: session needs {sorted(missing)}")
-    try:
-        return SessionConfig(
-            host=str(raw["host"]),
-            port=int(raw["port"]),
-            sender_comp_id=str(raw["sender_comp_id"]),
-            target_comp_id=str(raw["target_comp_id"]),
-            begin_string=str(raw.get("begin_string", "FIX.4.4")),
-            heartbeat_s=int(raw.get("heartbeat", 30)),
-            reset_on_logon=bool(raw.get("reset_on_logon", False)),
-        )
-    except (TypeError, ValueError) as exc:
-        fail(f"{path}: bad session setting: {exc}")
-
-
-def stream_block(raw: dict, path: Path):
+def stream_block(section, path: Path):
+    """The config's stream section (a StreamSection) as a KinesisStream block."""
     from blocks.kinesis import KinesisStream
 
-    unknown = set(raw) - _STREAM_KEYS
-    if unknown:
-        fail(f"{path}: unknown stream settings {sorted(unknown)}", hint=f"known: {sorted(_STREAM_KEYS)}")
-    if "block" in raw:
+    if section.block is not None:
         try:
-            return KinesisStream.load(raw["block"])
+            return KinesisStream.load(section.block)
         except ValueError as exc:
-            fail(f"{path}: cannot load KinesisStream block {raw['block']!r}: {exc}")
-    engine = raw.get("engine", "file")
-    if engine not in ("kinesis", "file"):
-        fail(f"{path}: stream.engine must be kinesis or file, got {engine!r}")
-    if engine == "kinesis" and not raw.get("stream_name"):
-        fail(f"{path}: stream.stream_name is required for engine kinesis")
+            fail(f"{path}: cannot load KinesisStream block {section.block!r}: {exc}")
     from prefect_aws import AwsCredentials
 
-    if raw.get("aws_credentials_block"):
+    if section.aws_credentials_block:
         try:
-            creds = AwsCredentials.load(raw["aws_credentials_block"])
+            creds = AwsCredentials.load(section.aws_credentials_block)
         except ValueError as exc:
-            fail(f"{path}: cannot load AwsCredentials block {raw['aws_credentials_block']!r}: {exc}")
+            fail(f"{path}: cannot load AwsCredentials block {section.aws_credentials_block!r}: {exc}")
     else:
         creds = AwsCredentials()  # the AWS default chain (environment, profile, instance role)
-    if raw.get("endpoint_url"):
-        params = creds.aws_client_parameters.model_copy(update={"endpoint_url": raw["endpoint_url"]})
+    if section.endpoint_url:
+        params = creds.aws_client_parameters.model_copy(update={"endpoint_url": section.endpoint_url})
         creds = creds.model_copy(update={"aws_client_parameters": params})
     return KinesisStream(
-        engine=engine,
-        stream_name=raw.get("stream_name"),
-        region=raw.get("region", "us-east-1"),
+        engine=section.engine,
+        stream_name=section.stream_name,
+        region=section.region,
         aws_credentials=creds,
-        replay_file=raw.get("replay_file"),
+        replay_file=section.replay_file,
     )

@@ -67,10 +67,12 @@ def write_day(cfg, out: Path) -> dict:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from recon.generator import generate_day
+    from recon.matching_rules import load_matching_rules
 
     d, seed, trades = cfg.trade_date, cfg.seed, cfg.trades
     try:
         cfg.validate()
+        load_matching_rules()  # the generator prices within the matcher's tolerances
     except ValueError as exc:
         fail(str(exc))
     with Progress(

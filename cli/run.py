@@ -42,6 +42,7 @@ def run(
     from recon.inputs import from_args
 
     d = _date(trade_date)
+    _check_rules()
     if landing and (internal or broker or dropcopy):
         fail("give either --landing or --internal/--broker/--dropcopy, not both")
     inputs = None
@@ -54,6 +55,17 @@ def run(
     _print_summary(summary)
     if fail_on_breaks and summary["breaks"]:
         raise typer.Exit(1)
+
+
+def _check_rules() -> None:
+    """A bad recon/matching_rules.yaml is one line naming the field, before any flow starts."""
+    from recon.config import ConfigError
+    from recon.matching_rules import load_matching_rules
+
+    try:
+        load_matching_rules()
+    except ConfigError as exc:
+        fail(str(exc))
 
 
 def _quiet_console() -> None:

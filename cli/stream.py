@@ -62,14 +62,21 @@ def stream(
         fail("nothing to consume", hint="--stream NAME (a saved KinesisStream block) or --replay FILE")
     if max_batches is None and duration is None and idle is None:
         console.print("[dim]no --max-batches/--duration/--idle: running until Ctrl-C[/]")
-    params = dict(
-        stream_ref=stream_block, replay_files=[str(p) for p in replay] or None, landing_dir=str(landing) if landing else None,
-        internal=[str(p) for p in internal] or None, broker=broker, senders=_senders(sender) or None,
-        batch_size=batch_size, batch_seconds=batch_seconds, window_seconds=window_seconds, max_batches=max_batches,
-        duration_seconds=duration, stop_when_idle=idle, warehouse_ref=warehouse, flow_run_per_batch=batch_flow_runs,
-    )  # fmt: skip
+    from recon.config import ConfigError, validate
+    from tasks.stream_options import StreamOptions
+
     try:
-        result = _run(params, plain)
+        options = validate(StreamOptions, dict(
+            stream_ref=stream_block, replay_files=[str(p) for p in replay] or None,
+            landing_dir=str(landing) if landing else None, internal=[str(p) for p in internal] or None,
+            broker=broker, senders=_senders(sender) or None, batch_size=batch_size, batch_seconds=batch_seconds,
+            window_seconds=window_seconds, max_batches=max_batches, duration_seconds=duration, stop_when_idle=idle,
+            warehouse_ref=warehouse, flow_run_per_batch=batch_flow_runs,
+        ), "stream options")  # fmt: skip
+    except ConfigError as exc:
+        fail(str(exc))
+    try:
+        result = _run(options, plain)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -81,16 +88,15 @@ def stream(
         _print_stats(warehouse, result["stream"] if result else None, last)
 
 
-def _run(params: dict, plain: bool) -> dict:
+def _run(options, plain: bool) -> dict:
     if plain:
         from tasks.stream_consume import consume_stream, land_internal
 
-        land_internal(params["landing_dir"], params["internal"], None, params["warehouse_ref"])
-        keep = {k: v for k, v in params.items() if k not in ("landing_dir", "internal", "flow_run_per_batch")}
-        return consume_stream(**keep, handler="tasks.stream_consume:reconcile_batch")
+        land_internal(options)
+        return consume_stream(options)  # no per-batch flow: the plain steps
     from flows.stream import stream_reconciliation
 
-    return stream_reconciliation(**params)
+    return stream_reconciliation(options)
 
 
 def _print_stats(warehouse_ref: str | None, stream_name: str | None, last: int) -> None:

@@ -15,6 +15,7 @@ from tasks.stream import ingest_stream_batch_task
 from tasks.stream_consume import consume_stream_task, land_internal_task
 from tasks.stream_match import reconcile_stream_keys_task
 from tasks.stream_metrics import record_batch_metrics_task
+from tasks.stream_options import StreamOptions
 
 
 @flow(name="reconcile-stream-batch", timeout_seconds=300)
@@ -38,32 +39,14 @@ def reconcile_stream_batch(
 
 
 @flow(name="stream-reconciliation")
-def stream_reconciliation(
-    stream_ref: str | None = None,
-    replay_files: list[str] | None = None,
-    landing_dir: str | None = None,
-    internal: list[str] | None = None,
-    instruments: str | None = None,
-    broker: str | None = None,
-    senders: dict[str, str] | None = None,
-    batch_size: int = 500,
-    batch_seconds: float = 1.0,
-    window_seconds: float = 60.0,
-    max_batches: int | None = None,
-    duration_seconds: float | None = None,
-    stop_when_idle: float | None = None,
-    warehouse_ref: str | None = None,
-    flow_run_per_batch: bool = True,
-) -> dict:
-    """Consume a stream (a saved KinesisStream block, or FIX log files replayed) until max_batches,
-    duration_seconds, or stop_when_idle seconds with nothing left to decide; none: run until stopped.
+def stream_reconciliation(options: StreamOptions = StreamOptions()) -> dict:
+    """Consume a stream (a saved KinesisStream block, or FIX log files replayed) until
+    options.max_batches, duration_seconds, or stop_when_idle seconds with nothing left to decide;
+    none: run until stopped. `options` is tasks/stream_options.py:StreamOptions (JSON: its fields).
 
-    flow_run_per_batch: each batch is a `reconcile_stream_batch` flow run (visible in the UI); False
-    runs the same steps as plain calls inside the consuming task (about 1 s less per batch on the
-    local server, see BENCHMARKS.md), still with the metrics artifact per batch.
+    Each batch is a `reconcile_stream_batch` flow run (visible in the UI); with
+    options.flow_run_per_batch off the consuming task runs the same steps as plain calls (about 1 s
+    less per batch on the local server, see BENCHMARKS.md), still with the metrics artifact per batch.
     """
-    landed = land_internal_task(landing_dir, internal, instruments, warehouse_ref)
-    return consume_stream_task(
-        stream_ref, replay_files, broker, senders, batch_size, batch_seconds, window_seconds, max_batches,
-        duration_seconds, stop_when_idle, warehouse_ref, flow_run_per_batch, wait_for=[landed],
-    )
+    landed = land_internal_task(options)
+    return consume_stream_task(options, reconcile_stream_batch, wait_for=[landed])

@@ -7,16 +7,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import get_warehouse
+from tasks.results import EXPORT
 
 
 def breaks_by_type_and_broker(warehouse_ref: str | None, trade_date, run_id: str) -> list[dict]:
-    return get_warehouse(warehouse_ref).fetch_rows(
-        "SELECT broker, break_type, COUNT(*) AS breaks, CAST(SUM(difference_usd) AS NUMBER(38, 2)) AS money_at_risk_usd, "
-        "COUNT(*) - COUNT(difference_usd) AS no_usd_rate "
-        "FROM breaks_usd WHERE trade_date = :d AND last_run_id = :r AND status <> 'closed' "
-        "GROUP BY broker, break_type ORDER BY broker, break_type",
-        {"d": trade_date, "r": run_id},
-    )
+    return get_warehouse(warehouse_ref).fetch_rows(EXPORT.open_breaks_by_broker_and_type, {"d": trade_date, "r": run_id})
 
 
 def summary_markdown(summary: dict) -> str:

@@ -14,10 +14,11 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from blocks.warehouse import Warehouse
+from blocks.warehouse import SqlStatements, Warehouse
 from recon import clock
 from tasks.incidents import enqueue_manual_resolution
 
+SQL = SqlStatements("35_break_lifecycle.sql")
 OPEN_STATUSES = ("open", "assigned", "investigating")
 STATUSES = (*OPEN_STATUSES, "resolved", "written_off", "closed")
 ACTIONS = {"write_off": "written_off", "manual_match": "resolved"}  # approval action -> break status
@@ -57,25 +58,10 @@ def list_breaks(wh: Warehouse, *, statuses: list[str] | None = None, broker: str
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
         raise LifecycleError(f"unknown status {', '.join(bad)}: use {', '.join(STATUSES)}")
-    params: dict = {f"s{i}": s for i, s in enumerate(statuses)}
-    where = [f"b.status IN ({', '.join(':' + k for k in params)})"]
-    for column, value in (("broker", broker), ("account", account), ("trade_date", trade_date),
-                          ("priority", priority), ("assignee", assignee), ("break_type", break_type)):  # fmt: skip
-        if value is not None:
-            where.append(f"b.{column} = :{column}")
-            params[column] = value
-    if min_notional is not None:  # in USD; a currency without a rate for the day compares as it stands
-        where.append("ABS(COALESCE(b.notional_usd, b.notional)) >= :min_notional")
-        params["min_notional"] = min_notional
-    if awaiting_approval:
-        where.append("EXISTS (SELECT 1 FROM break_approvals a WHERE a.break_id = b.break_id AND a.status = 'pending')")
-    rows = wh.fetch_rows(
-        "SELECT b.*, l.number AS incident FROM breaks_usd b LEFT JOIN incident_links l ON l.break_id = b.break_id "
-        f"WHERE {' AND '.join(where)} "
-        "ORDER BY b.priority_score DESC NULLS LAST, ABS(COALESCE(b.notional_usd, b.notional)) DESC NULLS LAST, "
-        f"b.break_id LIMIT {int(limit)}",
-        params,
-    )
+    params = {"statuses": statuses, "broker": broker, "account": account, "trade_date": trade_date,
+              "priority": priority, "assignee": assignee, "break_type": break_type, "min_notional": min_notional,
+              "awaiting_approval": bool(awaiting_approval), "limit": int(limit)}  # fmt: skip
+    rows = wh.fetch_rows(SQL.list_breaks, params)
     out = []
     for row in rows:
         row["age_days"] = round((now - row["first_seen"]).total_seconds() / 86400, 2)
@@ -105,12 +91,7 @@ def get_break(wh: Warehouse, break_id: str) -> dict:
     """One break by id, or by a unique prefix of at least 6 characters (ids are long hashes)."""
     if len(break_id) < 6:
         raise LifecycleError(f"break id {break_id!r} is too short: give at least 6 characters")
-    rows = wh.fetch_rows(
-        "SELECT b.*, l.number AS incident, l.state AS incident_state FROM breaks b "
-        "LEFT JOIN incident_links l ON l.break_id = b.break_id WHERE b.break_id LIKE :prefix ORDER BY b.break_id "
-        "LIMIT 2",
-        {"prefix": break_id.replace("%", "").replace("_", "\\_") + "%"},
-    )
+    rows = wh.fetch_rows(SQL.break_by_prefix, {"prefix": break_id.replace("%", "").replace("_", "\\_") + "%"})
     if not rows:
         raise LifecycleError(f"no break {break_id}")
     if len(rows) > 1:
@@ -120,23 +101,12 @@ def get_break(wh: Warehouse, break_id: str) -> dict:
 
 def history(wh: Warehouse, break_id: str) -> list[dict]:
     brk = get_break(wh, break_id)
-    return wh.fetch_rows(
-        "SELECT event_at, actor, event, from_status, to_status, reason, run_id, details FROM break_events "
-        "WHERE break_id = :b ORDER BY event_at, event_id",
-        {"b": brk["break_id"]},
-    )
+    return wh.fetch_rows(SQL.history, {"b": brk["break_id"]})
 
 
 def approvals(wh: Warehouse, break_id: str | None = None, status: str | None = "pending") -> list[dict]:
-    where, params = [], {}
-    if break_id:
-        where.append("break_id = :b")
-        params["b"] = get_break(wh, break_id)["break_id"]
-    if status:
-        where.append("status = :s")
-        params["s"] = status
-    clause = f"WHERE {' AND '.join(where)} " if where else ""
-    return wh.fetch_rows(f"SELECT * FROM break_approvals {clause}ORDER BY requested_at, approval_id", params)
+    b = get_break(wh, break_id)["break_id"] if break_id else None
+    return wh.fetch_rows(SQL.approvals, {"b": b, "s": status or None})
 
 
 # ---- changing -----------------------------------------------------------------------------------
@@ -144,11 +114,10 @@ def _event(wh: Warehouse, break_id: str, actor: str, event: str, from_status: st
            reason: str | None, details: dict | None, now: datetime) -> str:  # fmt: skip
     event_id = uuid.uuid4().hex
     # History reads in `at` order: keep a break's events strictly increasing even within one tick.
-    last = wh.scalar("SELECT MAX(event_at) FROM break_events WHERE break_id = :b", {"b": break_id})
+    last = wh.scalar(SQL.last_event_at, {"b": break_id})
     now = max(now, last + timedelta(microseconds=1)) if last is not None else now
     wh.execute(
-        "INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id,"
-        " details) VALUES (:id, :b, :at, :actor, :event, :f, :t, :reason, NULL, :details)",
+        SQL.insert_event,
         {"id": event_id, "b": break_id, "at": now, "actor": actor, "event": event, "f": from_status,
          "t": to_status, "reason": reason, "details": json.dumps(details) if details else None},  # fmt: skip
     )
@@ -176,8 +145,7 @@ def assign(wh: Warehouse, break_id: str, assignee: str, actor: str, reason: str 
     brk = get_break(wh, break_id)
     _open(brk, "assigned")
     to = "assigned" if brk["status"] == "open" else brk["status"]
-    wh.execute("UPDATE breaks SET status = :t, assignee = :a WHERE break_id = :b",
-               {"t": to, "a": assignee, "b": brk["break_id"]})  # fmt: skip
+    wh.execute(SQL.assign, {"t": to, "a": assignee, "b": brk["break_id"]})
     _event(wh, brk["break_id"], actor, "assigned", brk["status"], to, reason, {"assignee": assignee}, _now(now))
     return get_break(wh, brk["break_id"])
 
@@ -187,8 +155,7 @@ def investigate(wh: Warehouse, break_id: str, actor: str, reason: str | None = N
     _require(actor)
     brk = get_break(wh, break_id)
     _open(brk, "investigated")
-    wh.execute("UPDATE breaks SET status = 'investigating', assignee = COALESCE(assignee, :a) WHERE break_id = :b",
-               {"a": actor, "b": brk["break_id"]})  # fmt: skip
+    wh.execute(SQL.investigate, {"a": actor, "b": brk["break_id"]})
     _event(wh, brk["break_id"], actor, "investigating", brk["status"], "investigating", reason, None, _now(now))
     return get_break(wh, brk["break_id"])
 
@@ -201,8 +168,7 @@ def resolve(wh: Warehouse, break_id: str, code: str, reason: str, actor: str, no
     brk = get_break(wh, break_id)
     _open(brk, "resolved")
     now = _now(now)
-    wh.execute("UPDATE breaks SET status = 'resolved', resolution_code = :c WHERE break_id = :b",
-               {"c": code, "b": brk["break_id"]})  # fmt: skip
+    wh.execute(SQL.resolve, {"c": code, "b": brk["break_id"]})
     event_id = _event(wh, brk["break_id"], actor, "resolved", brk["status"], "resolved", reason,
                       {"resolution_code": code}, now)  # fmt: skip
     enqueue_manual_resolution(wh, brk["break_id"], event_id, code, f"{reason} (by {actor})", now)
@@ -222,8 +188,7 @@ def request_approval(wh: Warehouse, break_id: str, action: str, code: str, reaso
     now = _now(now)
     approval_id = uuid.uuid4().hex[:16]
     wh.execute(
-        "INSERT INTO break_approvals (approval_id, break_id, action, resolution_code, reason, details, requested_by,"
-        " requested_at, status) VALUES (:id, :b, :action, :code, :reason, :details, :by, :at, 'pending')",
+        SQL.request_approval,
         {"id": approval_id, "b": brk["break_id"], "action": action, "code": code or action, "reason": reason,
          "details": json.dumps(details) if details else None, "by": actor, "at": now},  # fmt: skip
     )
@@ -236,7 +201,7 @@ def decide(wh: Warehouse, approval_id: str, approver: str, approve: bool = True,
            now: datetime | None = None) -> dict:  # fmt: skip
     """The checker's half. The approver must be a different user from the requester."""
     _require(approver)
-    found = wh.fetch_rows("SELECT * FROM break_approvals WHERE approval_id = :id", {"id": approval_id})
+    found = wh.fetch_rows(SQL.approval, {"id": approval_id})
     if not found:
         raise LifecycleError(f"no approval request {approval_id}")
     req = found[0]
@@ -251,8 +216,7 @@ def decide(wh: Warehouse, approval_id: str, approver: str, approve: bool = True,
         _open(brk, "written off or matched")
     status = "approved" if approve else "rejected"
     wh.execute(
-        "UPDATE break_approvals SET status = :s, decided_by = :by, decided_at = :at, decision_reason = :r "
-        "WHERE approval_id = :id AND status = 'pending'",
+        SQL.decide_approval,
         {"s": status, "by": approver, "at": now, "r": reason, "id": approval_id},
     )
     details = {"approval_id": approval_id, "action": req["action"], "requested_by": req["requested_by"]}
@@ -260,8 +224,7 @@ def decide(wh: Warehouse, approval_id: str, approver: str, approve: bool = True,
         _event(wh, brk["break_id"], approver, "approval_rejected", brk["status"], brk["status"], reason, details, now)
         return get_break(wh, brk["break_id"])
     to = ACTIONS[req["action"]]
-    wh.execute("UPDATE breaks SET status = :t, resolution_code = :c WHERE break_id = :b",
-               {"t": to, "c": req["resolution_code"], "b": brk["break_id"]})  # fmt: skip
+    wh.execute(SQL.close_with_code, {"t": to, "c": req["resolution_code"], "b": brk["break_id"]})
     event = "written_off" if req["action"] == "write_off" else "manually_matched"
     event_id = _event(wh, brk["break_id"], approver, event, brk["status"], to, req["reason"], details, now)
     notes = f"{req['action'].replace('_', ' ')}: {req['reason']} (requested by {req['requested_by']}, " \

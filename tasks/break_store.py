@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from blocks.warehouse import Warehouse, get_warehouse
 from recon import clock
-from tasks.match import NEW_YORK
+from tasks.match import COUNTS, NEW_YORK
 from tasks.results import persist_results
 
 ALLOCATION_CUTOFF = time(19, 0)  # ET, on trade date (T+1 allocations)
@@ -48,10 +48,7 @@ def publish_breaks(wh: Warehouse, trade_date: date, recon: str, run_id: str, now
     }
     wh.run_file("62_triage.sql", params)
     wh.run_file("60_publish_breaks.sql", params)
-    events = wh.fetch_rows(
-        "SELECT event, COUNT(*) AS n FROM break_events WHERE run_id = :run_id GROUP BY event", {"run_id": run_id}
-    )
-    return {e["event"]: e["n"] for e in events}
+    return {e["event"]: e["n"] for e in wh.fetch_rows(COUNTS.run_events, {"run_id": run_id})}
 
 
 @task(name="publish-breaks", cache_policy=NO_CACHE)

@@ -20,12 +20,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.servicenow import STATE_CLOSED, STATE_ON_HOLD, STATE_RESOLVED, ServiceNow
-from blocks.warehouse import Warehouse
+from blocks.warehouse import SqlStatements, Warehouse
 from recon.logs import step_logger
 from tasks.incidents import _md5, _utcnow, ensure_outbox, record_link
 
 log = logging.getLogger("recon.incidents")
 
+SYNC = SqlStatements("34_incident_sync.sql")
 RANK = {"open": 0, "assigned": 1, "investigating": 2, "resolved": 3}
 SYNC_NAME = "servicenow_incidents"
 FIELDS = ["sys_id", "number", "correlation_id", "state", "assigned_to", "close_code", "close_notes",
@@ -59,17 +60,12 @@ def sync_incident_states(warehouse: Warehouse, servicenow: ServiceNow, now: date
     if not servicenow.configured:
         return counts
     now = now or _utcnow()
-    watermark = warehouse.scalar("SELECT watermark FROM incident_sync_state WHERE name = :n", {"n": SYNC_NAME})
+    watermark = warehouse.scalar(SYNC.watermark, {"n": SYNC_NAME})
     query = "correlation_idISNOTEMPTY^correlation_display=fix-recon"
     if watermark:
         query += f"^sys_updated_on>={watermark}"
     query += "^ORDERBYsys_updated_on"
-    open_breaks = {
-        r["break_id"]: r
-        for r in warehouse.fetch_rows(
-            "SELECT break_id, status, assignee FROM breaks WHERE status IN ('open', 'assigned', 'investigating')"
-        )
-    }
+    open_breaks = {r["break_id"]: r for r in warehouse.fetch_rows(SYNC.open_breaks)}
     newest = watermark
     for incident in servicenow.query(query, FIELDS, display_value="all"):
         counts["read"] += 1
@@ -84,13 +80,7 @@ def sync_incident_states(warehouse: Warehouse, servicenow: ServiceNow, now: date
             record_link(warehouse, brk["break_id"], _value(incident.get("sys_id")),
                         _value(incident.get("number")), _value(incident.get("state")), now)  # fmt: skip
     if newest and newest != watermark:
-        warehouse.execute(
-            "MERGE INTO incident_sync_state s USING (SELECT :n AS name, :w AS watermark, "
-            "CAST(:now AS TIMESTAMP) AS synced_at) x ON s.name = x.name "
-            "WHEN MATCHED THEN UPDATE SET watermark = x.watermark, synced_at = x.synced_at "
-            "WHEN NOT MATCHED THEN INSERT (name, watermark, synced_at) VALUES (x.name, x.watermark, x.synced_at)",
-            {"n": SYNC_NAME, "w": newest, "now": now},
-        )
+        warehouse.execute(SYNC.save_watermark, {"n": SYNC_NAME, "w": newest, "now": now})
     counts["watermark"] = newest
     log.info("incident sync: %s", counts)
     return counts
@@ -115,16 +105,13 @@ def _apply(warehouse: Warehouse, brk: dict, incident: dict, now: datetime) -> st
     details = {"incident": _value(incident.get("number")), "sys_id": _value(incident.get("sys_id")),
                "state": _display(incident.get("state")), "resolved_by": _display(incident.get("resolved_by"))}  # fmt: skip
     warehouse.execute(
-        "UPDATE breaks SET status = :status, assignee = :assignee, "
-        "resolution_code = COALESCE(:resolution, resolution_code) WHERE break_id = :id AND status = :from_status",
+        SYNC.move_break,
         {"status": status, "assignee": assignee or None, "resolution": resolution, "id": brk["break_id"],
          "from_status": brk["status"]},  # fmt: skip
     )
     event_id = _md5(brk["break_id"], details["sys_id"], updated_on, event)
     warehouse.execute(
-        "INSERT INTO break_events (event_id, break_id, event_at, actor, event, from_status, to_status, reason, run_id,"
-        " details) SELECT :event_id, :break_id, :at, :actor, :event, :from_status, :to_status, :reason, NULL,"
-        " :details WHERE NOT EXISTS (SELECT 1 FROM break_events WHERE event_id = :event_id)",
+        SYNC.insert_event,
         {"event_id": event_id, "break_id": brk["break_id"], "at": at, "actor": actor, "event": event,
          "from_status": brk["status"], "to_status": status, "reason": reason or None,
          "details": json.dumps(details)},  # fmt: skip

@@ -34,13 +34,16 @@ from blocks.servicenow import (
     ServiceNowRejected,
     ServiceNowUnavailable,
 )
-from blocks.warehouse import Warehouse
+from blocks.warehouse import SqlStatements, Warehouse
 from recon import clock
 from recon.logs import step_logger
+from tasks.incident_fields import incident_fields
 
 log = logging.getLogger("recon.incidents")
 _LOCK = threading.RLock()  # one enqueue/delivery at a time per process: outbox order is the contract
 
+ENQUEUE = SqlStatements("32_incident_enqueue.sql")
+DELIVERY = SqlStatements("33_incident_delivery.sql")
 UPSERT_EVENTS = ("opened", "changed", "reopened")
 EVENT_RANK = {"reopened": 3, "opened": 2, "changed": 1}  # which event names a collapsed upsert
 DONE_STATES = (STATE_RESOLVED, STATE_CLOSED, "8")  # resolved, closed, canceled
@@ -77,13 +80,7 @@ def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str 
     """
     ensure_outbox(warehouse)
     now = now or _utcnow()
-    rows = warehouse.fetch_rows(
-        "SELECT e.event AS change_event, e.event_at AS change_at, b.* FROM break_events e "
-        "JOIN breaks b ON b.break_id = e.break_id "
-        "WHERE e.run_id = :run_id AND e.event IN ('opened', 'changed', 'reopened', 'closed') "
-        "ORDER BY e.event_at, e.break_id",
-        {"run_id": run_id},
-    )
+    rows = warehouse.fetch_rows(ENQUEUE.run_changes, {"run_id": run_id})
     chosen: dict[tuple[str, str], dict] = {}
     for row in rows:
         op = "resolve" if row["change_event"] == "closed" else "upsert"
@@ -94,7 +91,7 @@ def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str 
     # An upsert goes before a resolve of the same break; otherwise the order the events happened.
     ordered = sorted(chosen.items(), key=lambda kv: (kv[1]["change_at"], kv[0][0], kv[0][1] == "resolve"))
     with _LOCK:
-        base = warehouse.scalar("SELECT COALESCE(MAX(seq), 0) FROM incident_outbox") or 0
+        base = warehouse.scalar(ENQUEUE.last_seq) or 0
         stage = {k: [] for k in ("outbox_id", "seq", "break_id", "run_id", "op", "event", "payload", "created_at")}
         for i, ((break_id, op), row) in enumerate(ordered, start=1):
             brk = {k: _jsonable(v) for k, v in row.items() if k not in ("change_event", "change_at")}
@@ -104,18 +101,13 @@ def enqueue_incident_changes(warehouse: Warehouse, run_id: str, report_url: str 
                       json.dumps(payload, sort_keys=True), now)  # fmt: skip
             for name, value in zip(stage, values, strict=True):
                 stage[name].append(value)
-        warehouse.execute("DELETE FROM incident_outbox_stage")
+        warehouse.execute(ENQUEUE.clear_stage)
         if not ordered:
             return 0
         warehouse.load_arrow("incident_outbox_stage", pa.table(stage))
-        fresh = "NOT EXISTS (SELECT 1 FROM incident_outbox o WHERE o.outbox_id = s.outbox_id)"
-        added = warehouse.scalar(f"SELECT COUNT(*) FROM incident_outbox_stage s WHERE {fresh}")
-        warehouse.execute(
-            "INSERT INTO incident_outbox (outbox_id, seq, break_id, run_id, op, event, payload, status, attempts,"
-            " created_at) SELECT s.outbox_id, s.seq, s.break_id, s.run_id, s.op, s.event, s.payload, 'pending', 0,"
-            f" s.created_at FROM incident_outbox_stage s WHERE {fresh}"
-        )
-        warehouse.execute("DELETE FROM incident_outbox_stage")
+        added = warehouse.scalar(ENQUEUE.new_in_stage)
+        warehouse.execute(ENQUEUE.insert_from_stage)
+        warehouse.execute(ENQUEUE.clear_stage)
     log.info("run %s: %d incident change(s) queued", run_id, added)
     return int(added)
 
@@ -125,16 +117,13 @@ def enqueue_manual_resolution(warehouse: Warehouse, break_id: str, event_id: str
     """A person resolved or wrote off the break (CLI, approvals): resolve its incident with their code."""
     ensure_outbox(warehouse)
     now = now or _utcnow()
-    rows = warehouse.fetch_rows("SELECT * FROM breaks WHERE break_id = :b", {"b": break_id})
+    rows = warehouse.fetch_rows(ENQUEUE.break_row, {"b": break_id})
     run_id = f"manual:{event_id}"
     payload = {"break": {k: _jsonable(v) for k, v in rows[0].items()}, "run_id": run_id, "event": "manual",
                "close_code": close_code, "close_notes": close_notes}  # fmt: skip
     with _LOCK:
         warehouse.execute(
-            "INSERT INTO incident_outbox (outbox_id, seq, break_id, run_id, op, event, payload, status, attempts,"
-            " created_at) SELECT :id, COALESCE((SELECT MAX(seq) FROM incident_outbox), 0) + 1, :b, :run_id,"
-            " 'resolve', 'manual', :payload, 'pending', 0, :now"
-            " WHERE NOT EXISTS (SELECT 1 FROM incident_outbox WHERE outbox_id = :id)",
+            ENQUEUE.insert_manual_resolution,
             {"id": _md5(break_id, run_id, "resolve"), "b": break_id, "run_id": run_id,
              "payload": json.dumps(payload, sort_keys=True), "now": now},  # fmt: skip
         )
@@ -165,13 +154,13 @@ def _write_once(servicenow: ServiceNow, row: dict) -> dict:
                       "close_notes": payload.get("close_notes")
                       or f"Break cleared: no longer found by reconciliation run {run_id}."}  # fmt: skip
         if existing is None:
-            return servicenow.create({**servicenow.incident_fields(brk, **links), **resolution})
+            return servicenow.create({**incident_fields(servicenow, brk, **links), **resolution})
         if existing.get("state") in DONE_STATES:
             return existing  # an analyst (or an earlier delivery) resolved it already
         return servicenow.update(existing["sys_id"], resolution)
     if existing is None:
-        return servicenow.create(servicenow.incident_fields(brk, **links))
-    values = servicenow.incident_fields(brk, new=False, **links)
+        return servicenow.create(incident_fields(servicenow, brk, **links))
+    values = incident_fields(servicenow, brk, new=False, **links)
     values["work_notes"] = f"Break {event} by reconciliation run {run_id}."
     if event == "reopened" and existing.get("state") in DONE_STATES:
         values["state"] = STATE_IN_PROGRESS
@@ -179,7 +168,7 @@ def _write_once(servicenow: ServiceNow, row: dict) -> dict:
 
 
 def _pending_count(warehouse: Warehouse) -> int:
-    return int(warehouse.scalar("SELECT COUNT(*) FROM incident_outbox WHERE status = 'pending'") or 0)
+    return int(warehouse.scalar(DELIVERY.pending_count) or 0)
 
 
 def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batch: int = 500,
@@ -213,10 +202,7 @@ def deliver_outbox(warehouse: Warehouse, servicenow: ServiceNow | None, max_batc
 def _deliver_batch(warehouse: Warehouse, servicenow: ServiceNow, counts: dict, max_batch: int,
                    retry_base_seconds: float, now: datetime) -> None:  # fmt: skip
     """Pending rows in seq order; what is delivered is written back in batches (also on the way out)."""
-    rows = warehouse.fetch_rows(
-        "SELECT outbox_id, seq, break_id, run_id, op, event, payload, attempts, next_attempt_at "
-        f"FROM incident_outbox WHERE status = 'pending' ORDER BY seq LIMIT {int(max_batch)}"
-    )
+    rows = warehouse.fetch_rows(DELIVERY.pending_rows, {"max_batch": int(max_batch)})
     held: set[str] = set()  # breaks with an earlier row still undelivered: keep their order
     done: list[tuple[dict, dict]] = []  # delivered, written back in batches
     try:
@@ -262,8 +248,7 @@ def _retry_later(warehouse: Warehouse, row: dict, exc: Exception, now: datetime,
     delay = min(3600.0, base * 2 ** (attempts - 1))
     log.warning("incident for break %s not delivered (attempt %d): %s", row["break_id"], attempts, exc)
     warehouse.execute(
-        "UPDATE incident_outbox SET attempts = :attempts, next_attempt_at = :next, last_error = :error "
-        "WHERE outbox_id = :id",
+        DELIVERY.retry_later,
         {"attempts": attempts, "next": now + timedelta(seconds=delay), "error": _error_text(exc),
          "id": row["outbox_id"]},  # fmt: skip
     )
@@ -271,11 +256,7 @@ def _retry_later(warehouse: Warehouse, row: dict, exc: Exception, now: datetime,
 
 def _refused(warehouse: Warehouse, row: dict, exc: Exception) -> None:
     log.error("ServiceNow refused the incident for break %s: %s", row["break_id"], exc)
-    warehouse.execute(
-        "UPDATE incident_outbox SET status = 'failed', attempts = attempts + 1, last_error = :error "
-        "WHERE outbox_id = :id",
-        {"error": _error_text(exc), "id": row["outbox_id"]},
-    )
+    warehouse.execute(DELIVERY.refused, {"error": _error_text(exc), "id": row["outbox_id"]})
 
 
 def _write_back(warehouse: Warehouse, done: list[tuple[dict, dict]], now: datetime) -> None:
@@ -288,34 +269,17 @@ def _write_back(warehouse: Warehouse, done: list[tuple[dict, dict]], now: dateti
         "number": [i.get("number") for _, i in done], "state": [i.get("state") for _, i in done],
         "delivered_at": [now] * len(done),
     })  # fmt: skip
-    warehouse.execute("DELETE FROM incident_outbox_done")
+    warehouse.execute(DELIVERY.clear_done)
     warehouse.load_arrow("incident_outbox_done", stage)
-    warehouse.execute(
-        "UPDATE incident_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = d.delivered_at, "
-        "last_error = NULL, incident_sys_id = d.sys_id, incident_number = d.number "
-        "FROM incident_outbox_done d WHERE incident_outbox.outbox_id = d.outbox_id"
-    )
-    warehouse.execute(
-        "MERGE INTO incident_links l USING (SELECT break_id, sys_id, number, state, delivered_at "
-        "FROM incident_outbox_done QUALIFY ROW_NUMBER() OVER (PARTITION BY break_id ORDER BY seq DESC) = 1) s "
-        "ON l.break_id = s.break_id "
-        "WHEN MATCHED THEN UPDATE SET sys_id = s.sys_id, number = s.number, state = s.state, "
-        "updated_at = s.delivered_at "
-        "WHEN NOT MATCHED THEN INSERT (break_id, sys_id, number, state, updated_at) "
-        "VALUES (s.break_id, s.sys_id, s.number, s.state, s.delivered_at)"
-    )
-    warehouse.execute("DELETE FROM incident_outbox_done")
+    warehouse.execute(DELIVERY.mark_delivered)
+    warehouse.execute(DELIVERY.link_delivered)
+    warehouse.execute(DELIVERY.clear_done)
     done.clear()
 
 
 def record_link(warehouse: Warehouse, break_id: str, sys_id, number, state, now: datetime) -> None:
     warehouse.execute(
-        "MERGE INTO incident_links l USING (SELECT :break_id AS break_id, :sys_id AS sys_id, :number AS number, "
-        ":state AS state, CAST(:now AS TIMESTAMP) AS updated_at) s ON l.break_id = s.break_id "
-        "WHEN MATCHED THEN UPDATE SET sys_id = s.sys_id, number = s.number, state = s.state, "
-        "updated_at = s.updated_at "
-        "WHEN NOT MATCHED THEN INSERT (break_id, sys_id, number, state, updated_at) "
-        "VALUES (s.break_id, s.sys_id, s.number, s.state, s.updated_at)",
+        DELIVERY.record_link,
         {"break_id": break_id, "sys_id": sys_id, "number": number, "state": state, "now": now},
     )
 

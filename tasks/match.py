@@ -14,8 +14,9 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse, literal_binds, sql_file
-from tasks.tolerances import load_rules, tolerances_table
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse, literal_binds, sql_file
+from recon.matching_rules import MatchingRules
+from tasks.tolerances import tolerances_table
 
 # Order matters: matching passes first, then break pairings, then what is left. Aggregates go
 # before tolerance pairing: an order's fills are summed against their allocation before a
@@ -38,11 +39,14 @@ PASS_RUNS = {"52_match_aggregate.sql": [{"group_side": "L"}, {"group_side": "R"}
 MAX_ROUNDS = 10
 NEW_YORK = ZoneInfo("America/New_York")
 RECONS = ("broker", "dropcopy")
+SOURCES = SqlStatements("48_match_source.sql")
+COUNTS = SqlStatements("63_match_counts.sql")
 
 
-def prepare_scope(wh: Warehouse, brokers: list[str] | None, accounts: list[str] | None, rules=None) -> None:
+def prepare_scope(wh: Warehouse, brokers: list[str] | None, accounts: list[str] | None,
+                  rules: MatchingRules | None = None) -> None:  # fmt: skip
     wh.run_file("49_match_setup.sql")
-    wh.load_arrow("w_tolerances", tolerances_table(rules or load_rules()))
+    wh.load_arrow("w_tolerances", tolerances_table(rules))
     if brokers:
         wh.load_arrow("w_scope_brokers", pa.table({"broker": list(brokers)}))
     if accounts:
@@ -55,11 +59,11 @@ def match_day(
     recon: str = "broker",
     brokers: list[str] | None = None,
     accounts: list[str] | None = None,
-    rules: dict | None = None,
+    rules: MatchingRules | None = None,
 ) -> dict:
     """Run every pass for one day and one pair (internal vs `recon`); -> counts per pass."""
     params = select_candidates(wh, trade_date, recon, brokers, accounts, rules)
-    if recon != "broker" and not wh.scalar("SELECT COUNT(*) FROM w_candidates WHERE side_of = 'R'"):
+    if recon != "broker" and not wh.scalar(COUNTS.broker_side_candidates):
         # No drop copy at all for the day: nothing to reconcile against, not a day of breaks.
         return {"recon": recon, "skipped": True, "reason": f"no {recon} records for {trade_date}"}
     run_passes(wh, params)
@@ -81,15 +85,10 @@ def select_candidates(wh: Warehouse, trade_date: date, recon: str, brokers=None,
 
 
 def source_view(by_broker: bool, by_account: bool) -> str:
-    """w_source: all of executions, or only the scope's brokers/accounts. Joins with the small scope
-    tables filter while reading; a whole-day run has no join at all (an IN-list test on every row
-    cost a whole-day run as much as copying the day). A record with no broker is in no broker scope."""
-    sql = "CREATE OR REPLACE VIEW w_source AS SELECT e.* FROM executions e"
-    if by_broker:
-        sql += " JOIN (SELECT DISTINCT broker FROM w_scope_brokers) sb ON sb.broker = e.broker"
-    if by_account:
-        sql += " JOIN (SELECT DISTINCT account FROM w_scope_accounts) sa ON sa.account = e.account"
-    return sql
+    """w_source: all of executions, or only the scope's brokers/accounts (sql/48_match_source.sql)."""
+    if by_broker and by_account:
+        return SOURCES.brokers_and_accounts
+    return SOURCES.brokers if by_broker else SOURCES.accounts if by_account else SOURCES.all
 
 
 def run_passes(wh: Warehouse, params: dict) -> None:
@@ -106,34 +105,27 @@ def link_records(wh: Warehouse, params: dict) -> None:
         if name in PAIRING_PASSES:
             for _ in range(MAX_ROUNDS):
                 wh.execute(_sql("46_pair_round.sql"))
-                if not wh.scalar("SELECT COUNT(*) FROM w_step"):
+                if not wh.scalar(COUNTS.round_steps):
                     break
                 wh.execute(_sql("47_link_pairs.sql"))
-                if not wh.scalar("SELECT COUNT(*) FROM w_cands"):
+                if not wh.scalar(COUNTS.candidates_left):
                     break
 
 
 def classify_links(wh: Warehouse, params: dict) -> None:
     """Each link -> a match or a typed break (w_results), then the outputs (w_matches, w_breaks)."""
     wh.execute(_sql("58_classify.sql"), params)
-    linked, candidates = wh.fetch_rows(
-        "SELECT (SELECT SUM(nl + nr) FROM w_results) AS linked, (SELECT COUNT(*) FROM w_candidates) AS candidates"
-    )[0].values()
+    linked, candidates = wh.fetch_rows(COUNTS.control_totals)[0].values()
     if (linked or 0) != candidates:
         raise RuntimeError(f"control totals: {candidates} candidate records but {linked} in classified links")
     wh.execute(_sql("59_outputs.sql"), params)
 
 
 def match_summary(wh: Warehouse) -> dict:
-    per_pass = {r["pass"]: r["n"] for r in wh.fetch_rows("SELECT pass, COUNT(*) AS n FROM w_links GROUP BY pass")}
-    sides = wh.fetch_rows(
-        "SELECT CASE WHEN break_type IS NULL THEN 'matched' ELSE 'break' END AS outcome, "
-        "SUM(nl) AS l_n, SUM(nr) AS r_n FROM w_results GROUP BY 1"
-    )
+    per_pass = {r["pass"]: r["n"] for r in wh.fetch_rows(COUNTS.links_per_pass)}
+    sides = wh.fetch_rows(COUNTS.outcomes_per_side)
     counts = {f"{side}_{r['outcome']}": int(r[f"{side.lower()}_n"]) for r in sides for side in ("L", "R")}
-    candidates = {
-        r["side_of"]: r["n"] for r in wh.fetch_rows("SELECT side_of, COUNT(*) AS n FROM w_candidates GROUP BY 1")
-    }
+    candidates = {r["side_of"]: r["n"] for r in wh.fetch_rows(COUNTS.candidates_per_side)}
     return {
         "candidates_internal": candidates.get("L", 0),
         "candidates_broker": candidates.get("R", 0),
@@ -142,8 +134,8 @@ def match_summary(wh: Warehouse) -> dict:
         "broker_matched": counts.get("R_matched", 0),
         "broker_in_breaks": counts.get("R_break", 0),
         "records_per_pass": per_pass,
-        "matches": wh.scalar("SELECT COUNT(*) FROM w_matches"),
-        "breaks": wh.scalar("SELECT COUNT(*) FROM w_breaks"),
+        "matches": wh.scalar(COUNTS.matches_count),
+        "breaks": wh.scalar(COUNTS.breaks_count),
     }
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from recon import clock
 from tasks.report import render_report
 
+EXPORT = SqlStatements("65_results_export.sql")
 MATCH_COLUMNS = ["match_id", "match_type", "internal_ids", "broker_ids"]
 BREAK_COLUMNS = [
     "break_id", "break_type", "broker", "account", "instrument_id", "side", "trade_date", "internal_ids",
@@ -35,19 +36,7 @@ def persist_results(wh: Warehouse, trade_date: date, recon: str, run_id: str) ->
 
 def source_totals(wh: Warehouse, trade_date: date) -> list[dict]:
     """Per reconciliation and source: canonical records of the day vs matched + in breaks."""
-    rows = wh.fetch_rows(
-        """
-        SELECT o.recon, o.source, o.broker,
-               COUNT(*) AS canonical,
-               COUNT(CASE WHEN o.outcome = 'matched' THEN 1 END) AS matched,
-               COUNT(CASE WHEN o.outcome = 'break' THEN 1 END) AS in_breaks
-        FROM record_outcomes o
-        WHERE o.trade_date = :d
-        GROUP BY o.recon, o.source, o.broker
-        ORDER BY o.recon, o.source, o.broker
-        """,
-        {"d": trade_date},
-    )
+    rows = wh.fetch_rows(EXPORT.source_totals, {"d": trade_date})
     for r in rows:
         r["balanced"] = r["canonical"] == r["matched"] + r["in_breaks"]
     return rows
@@ -77,12 +66,7 @@ def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[d
     per_source = source_totals(wh, trade_date)
     files = file_totals(ingested)
     breaks_by_type = {
-        r["break_type"]: r["n"]
-        for r in wh.fetch_rows(
-            "SELECT break_type, COUNT(*) AS n FROM breaks WHERE trade_date = :d AND last_run_id = :r "
-            "AND status <> 'closed' GROUP BY break_type",
-            {"d": trade_date, "r": run_id},
-        )
+        r["break_type"]: r["n"] for r in wh.fetch_rows(EXPORT.open_breaks_by_type, {"d": trade_date, "r": run_id})
     }
     broker_recon = [s for s in per_source if s["recon"] == "broker"]
     canonical = sum(s["canonical"] for s in broker_recon)
@@ -104,11 +88,7 @@ def build_summary(wh: Warehouse, trade_date: date, run_id: str, ingested: list[d
 
 def run_breaks(wh: Warehouse, trade_date: date, run_id: str) -> list[dict]:
     """The run's open breaks, most urgent first, with the money at risk in USD (NULL without a rate)."""
-    return wh.fetch_rows(
-        "SELECT * FROM breaks_usd WHERE trade_date = :d AND last_run_id = :r AND status <> 'closed' "
-        "ORDER BY priority_score DESC, difference_amount DESC, break_id",
-        {"d": trade_date, "r": run_id},
-    )
+    return wh.fetch_rows(EXPORT.run_breaks, {"d": trade_date, "r": run_id})
 
 
 def _csv_value(v) -> str:
@@ -137,9 +117,7 @@ def export_results(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = {**build_summary(wh, trade_date, run_id, ingested, recons), "incidents": incidents or {}}
-    matches = wh.fetch_rows(
-        "SELECT * FROM matches WHERE trade_date = :d ORDER BY recon, match_type, match_id", {"d": trade_date}
-    )
+    matches = wh.fetch_rows(EXPORT.day_matches, {"d": trade_date})
     write_csv(out / "matches.csv", matches, [*MATCH_COLUMNS, "recon", "broker", "account", "instrument_id"])
     breaks = run_breaks(wh, trade_date, run_id)
     write_csv(out / "breaks.csv", breaks, BREAK_COLUMNS)

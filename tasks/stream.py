@@ -24,7 +24,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.stream_records import StreamRecord
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from recon import clock
 from recon.fix import FixBook, ParseResult
 from recon.instruments import InstrumentMaster, instrument_from_row
@@ -36,15 +36,7 @@ from tasks.ingest import ensure_tables
 SOURCE = "dropcopy"
 _BOOKS: dict[tuple[str, str, str], tuple[FixBook, InstrumentMaster | None]] = {}
 _ENSURED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-_WORK_DDL = """
-CREATE TABLE IF NOT EXISTS w_stream_ids (broker VARCHAR NOT NULL, record_id VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS w_stream_hashes (msg_hash VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS w_stream_fills (
-    broker VARCHAR, record_id VARCHAR, account VARCHAR, instrument_id VARCHAR, trade_date DATE, first_arrival TIMESTAMP,
-    first_seen TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS w_stream_keys (broker VARCHAR, instrument_id VARCHAR, trade_date DATE);
-"""
+SQL = SqlStatements("43_stream_ingest.sql")
 
 
 # ---- the batch as JSON ----------------------------------------------------------------------
@@ -117,7 +109,7 @@ def _book_key(warehouse_ref: str | None, stream: str, broker: str) -> tuple[str,
 
 
 def _master(wh: Warehouse) -> InstrumentMaster | None:
-    rows = wh.fetch_rows("SELECT * FROM instruments")
+    rows = wh.fetch_rows(SQL.instruments)
     if not rows:
         return None
     return InstrumentMaster([instrument_from_row({k: "" if v is None else str(v) for k, v in r.items()}) for r in rows])
@@ -128,10 +120,7 @@ def book_for(wh: Warehouse, warehouse_ref: str | None, stream: str, broker: str)
     key = _book_key(warehouse_ref, stream, broker)
     if key not in _BOOKS:
         book, master = FixBook(), _master(wh)
-        rows = wh.fetch_rows(
-            "SELECT data, shard_id, sequence_number FROM stream_messages WHERE stream = :s AND broker = :b ORDER BY ord",
-            {"s": stream, "b": broker},
-        )
+        rows = wh.fetch_rows(SQL.book_messages, {"s": stream, "b": broker})
         if rows:
             records = [(r["data"].encode("latin-1"), f"stream:{stream}:{r['shard_id']}:{r['sequence_number']}", 1)
                        for r in rows]  # fmt: skip
@@ -152,17 +141,14 @@ def ensure_stream_tables(wh: Warehouse) -> None:
         return
     ensure_tables(wh)
     wh.ensure_schema("41_stream_tables.sql")
-    wh.execute(_WORK_DDL)
+    wh.run_file("42_stream_work_tables.sql")
     _ENSURED[id(wh)] = wh
 
 
 def _known_hashes(wh: Warehouse, stream: str, hashes: list[str]) -> set[str]:
-    wh.execute("DELETE FROM w_stream_hashes")
+    wh.execute(SQL.clear_hashes)
     wh.load_arrow("w_stream_hashes", pa.table({"msg_hash": hashes}))
-    rows = wh.fetch_rows(
-        "SELECT h.msg_hash FROM w_stream_hashes h JOIN stream_messages m ON m.msg_hash = h.msg_hash AND m.stream = :s",
-        {"s": stream},
-    )
+    rows = wh.fetch_rows(SQL.known_hashes, {"s": stream})
     return {r["msg_hash"] for r in rows}
 
 
@@ -241,31 +227,17 @@ def _commit(wh: Warehouse, stream: str, batch_id: str, now: datetime, fresh: lis
             ids["record_id"].append(rid)
     arrival_of = {record_name(stream, item): _arrival(item.get("arrival"), now) for item, _, _, _ in fresh}
     with wh.exclusive():
-        base = wh.scalar("SELECT COALESCE(MAX(ord), 0) FROM stream_messages WHERE stream = :s", {"s": stream}) or 0
-        wh.execute("DELETE FROM w_stream_ids")
+        base = wh.scalar(SQL.last_ord, {"s": stream}) or 0
+        wh.execute(SQL.clear_ids)
         wh.load_arrow("w_stream_ids", pa.table(ids, schema=pa.schema([("broker", pa.string()), ("record_id", pa.string())])))
-        wh.execute("BEGIN TRANSACTION")
-        try:
+        with wh.transaction():
             _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, int(base))
-            wh.execute("COMMIT")
-        except BaseException:
-            wh.execute("ROLLBACK")
-            raise
 
 
 def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, base) -> None:
     p = {"batch": batch_id, "now": now}
-    # Keys of busted fills must be re-matched (their break, if any, then closes).
-    wh.execute(
-        "INSERT INTO stream_dirty (broker, instrument_id, trade_date, batch_id) "
-        "SELECT DISTINCT f.broker, f.instrument_id, f.trade_date, :batch FROM stream_fills f "
-        "JOIN w_stream_ids i ON i.broker = f.broker AND i.record_id = f.record_id WHERE f.instrument_id IS NOT NULL",
-        p,
-    )
-    wh.execute(
-        "DELETE FROM executions WHERE source = 'dropcopy' AND EXISTS (SELECT 1 FROM w_stream_ids i "
-        "WHERE i.broker = executions.broker AND i.record_id = executions.record_id)"
-    )
+    wh.execute(SQL.dirty_from_busted, p)
+    wh.execute(SQL.delete_replaced_executions)
     if executions:
         wh.load_arrow("executions", executions_to_arrow(executions))
         fills = {"broker": [], "record_id": [], "account": [], "instrument_id": [], "trade_date": [],
@@ -278,29 +250,11 @@ def _write(wh, stream, batch_id, now, fresh, executions, rejects, arrival_of, ba
             fills["trade_date"].append(e.trade_date)
             fills["first_arrival"].append(arrival_of.get(e.file or "", now))
             fills["first_seen"].append(now)
-        wh.execute("DELETE FROM w_stream_fills")
+        wh.execute(SQL.clear_fills)
         wh.load_arrow("w_stream_fills", pa.table(fills))
-        wh.execute(
-            "INSERT INTO stream_fills (broker, record_id, account, instrument_id, trade_date, first_arrival, first_seen) "
-            "SELECT broker, record_id, MIN(account), MIN(instrument_id), MIN(trade_date), MIN(first_arrival), "
-            "MIN(first_seen) "
-            "FROM w_stream_fills w "
-            "WHERE NOT EXISTS (SELECT 1 FROM stream_fills f WHERE f.broker = w.broker AND f.record_id = w.record_id) "
-            "GROUP BY broker, record_id"
-        )
-        wh.execute(
-            "INSERT INTO stream_dirty (broker, instrument_id, trade_date, batch_id) "
-            "SELECT DISTINCT broker, instrument_id, trade_date, :batch FROM w_stream_fills",
-            p,
-        )
-    # After the executions are back: only a busted fill is gone (a corrected one was re-inserted).
-    wh.execute(
-        "UPDATE stream_fills SET decided_at = :now, outcome = 'busted', decided_batch = :batch "
-        "WHERE decided_at IS NULL AND EXISTS (SELECT 1 FROM w_stream_ids i WHERE i.broker = stream_fills.broker "
-        "AND i.record_id = stream_fills.record_id) AND NOT EXISTS (SELECT 1 FROM executions e "
-        "WHERE e.source = 'dropcopy' AND e.broker = stream_fills.broker AND e.record_id = stream_fills.record_id)",
-        p,
-    )
+        wh.execute(SQL.insert_new_fills)
+        wh.execute(SQL.dirty_from_fills, p)
+    wh.execute(SQL.mark_busted, p)
     if rejects:
         wh.load_arrow("rejects", rejects_to_arrow(rejects))
     messages = {"stream": [], "msg_hash": [], "broker": [], "shard_id": [], "sequence_number": [],

@@ -1,16 +1,15 @@
 """The long-running consumer loop: poll -> reconcile one micro-batch -> checkpoint.
 
 The loop is a step (one task in the long-running flow) because it branches on what each poll
-returns, which a traced flow cannot. Each batch goes to a handler named by import path - by
-default the per-batch Prefect flow (flows/stream.py:reconcile_stream_batch, one flow run per
-batch with its artifact), or `tasks.stream_consume:reconcile_batch`, the same three steps as plain
-calls (no orchestration overhead; what the benchmark measures). The checkpoint comes only after
-the handler returned, i.e. after the batch's results were committed.
+returns, which a traced flow cannot. Each batch goes to a handler the caller passes: the flow gives
+its per-batch flow (flows/stream.py:reconcile_stream_batch, one flow run per batch with its
+artifact); without one, or with StreamOptions.flow_run_per_batch off, `reconcile_batch` runs the
+same three steps as plain calls (no orchestration overhead; what the benchmark measures). The
+checkpoint comes only after the handler returned, i.e. after the batch's results were committed.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -24,11 +23,13 @@ from blocks.warehouse import get_warehouse
 from tasks.stream import batch_payload, ingest_stream_batch
 from tasks.stream_match import reconcile_stream_keys, warm_up
 from tasks.stream_metrics import record_batch_metrics
+from tasks.stream_options import StreamOptions
 
 log = logging.getLogger("recon.stream")
-DEFAULT_HANDLER = "flows.stream:reconcile_stream_batch"
-PLAIN_HANDLER = "tasks.stream_consume:reconcile_batch"
 IDLE_TICK_SECONDS = 10.0
+# What handles one batch: the per-batch flow's signature (batch, stream, broker, senders,
+# window_seconds, warehouse_ref) -> the batch's metrics.
+BatchHandler = Callable[..., dict]
 
 
 def reconcile_batch(batch: list[dict], stream: str, broker: str | None = None, senders: dict | None = None,
@@ -37,13 +38,6 @@ def reconcile_batch(batch: list[dict], stream: str, broker: str | None = None, s
     ingested = ingest_stream_batch(batch, stream, broker, senders, warehouse_ref)
     reconciled = reconcile_stream_keys(ingested, window_seconds, warehouse_ref)
     return record_batch_metrics(ingested, reconciled, window_seconds, warehouse_ref)
-
-
-def load_handler(path: str) -> Callable[..., dict]:
-    module, _, name = path.partition(":")
-    if not module or not name:
-        raise ValueError(f"handler must look like 'package.module:function', not {path!r}")
-    return getattr(importlib.import_module(module), name)
 
 
 def open_consumers(stream_ref: str | None, replay_files: list[str] | None, warehouse_ref: str | None):
@@ -148,44 +142,36 @@ class Prefetcher:
 def consume(
     consumers: list,
     stream: str,
-    handler: Callable[..., dict],
-    *,
-    broker: str | None = None,
-    senders: dict | None = None,
-    batch_size: int = 500,
-    batch_seconds: float = 1.0,
-    window_seconds: float = 60.0,
-    max_batches: int | None = None,
-    duration_seconds: float | None = None,
-    stop_when_idle: float | None = None,
-    warehouse_ref: str | None = None,
-    idle_handler: Callable[..., dict] | None = None,
+    handler: BatchHandler,
+    options: StreamOptions,
+    idle_handler: BatchHandler | None = None,
 ) -> dict:
-    """Run until max_batches non-empty batches, duration_seconds, or stop_when_idle seconds without a
-    record and with nothing pending; -> totals and the last batches' metrics.
+    """Run until options.max_batches non-empty batches, options.duration_seconds, or
+    options.stop_when_idle seconds without a record and with nothing pending; -> totals and the
+    last batches' metrics.
 
     idle_handler (default: handler) runs the ticks with no record and no fill waiting for its
     window (they look for late internal bookings): the per-batch flow would otherwise add a flow
     run to the Prefect UI every IDLE_TICK_SECONDS of a quiet stream."""
-    if batch_size < 1 or batch_seconds <= 0:
-        raise ValueError("batch_size must be >= 1 and batch_seconds > 0")
-    warm_up(warehouse_ref)
+    o = options
+    warm_up(o.warehouse_ref)
     started = time.monotonic()
     idle_since = started
     batches, records, results = 0, 0, []
     last_tick = time.monotonic()
-    prefetch = Prefetcher(consumers, batch_size, batch_seconds)
+    args = (stream, o.broker, o.senders, o.window_seconds, o.warehouse_ref)
+    prefetch = Prefetcher(consumers, o.batch_size, o.batch_seconds)
     try:
         while True:
             now = time.monotonic()
-            if duration_seconds is not None and now - started >= duration_seconds:
+            if o.duration_seconds is not None and now - started >= o.duration_seconds:
                 break
-            if max_batches is not None and batches >= max_batches:
+            if o.max_batches is not None and batches >= o.max_batches:
                 break
-            index, polled = prefetch.get(timeout=batch_seconds)
+            index, polled = prefetch.get(timeout=o.batch_seconds)
             if polled:
                 file_broker = consumers[index][1]
-                result = handler(batch_payload(polled, file_broker), stream, broker, senders, window_seconds, warehouse_ref)
+                result = handler(batch_payload(polled, file_broker), *args)
                 prefetch.checkpoint(index, polled)  # only after the batch's results were committed
                 batches, records = batches + 1, records + len(polled)
                 results.append(result)
@@ -193,13 +179,13 @@ def consume(
                 continue
             pending = results[-1]["pending"] if results else 0
             # Checked before a tick is: when ticks are due on every poll, they must not starve it.
-            if stop_when_idle is not None and not pending and time.monotonic() - idle_since >= stop_when_idle:
+            if o.stop_when_idle is not None and not pending and time.monotonic() - idle_since >= o.stop_when_idle:
                 break
             # Windows pass, and internal bookings land, without new records: tick the reconciliation
             # (every batch_seconds while fills wait for their window, else every IDLE_TICK_SECONDS).
-            if now - last_tick >= (batch_seconds if pending else max(batch_seconds, IDLE_TICK_SECONDS)):
+            if now - last_tick >= (o.batch_seconds if pending else max(o.batch_seconds, IDLE_TICK_SECONDS)):
                 tick = handler if pending else (idle_handler or handler)
-                results.append(tick([], stream, broker, senders, window_seconds, warehouse_ref))
+                results.append(tick([], *args))
                 last_tick = now
                 if results[-1]["breaks"] or results[-1]["matched"]:
                     idle_since = time.monotonic()
@@ -210,38 +196,19 @@ def consume(
             "seconds": round(time.monotonic() - started, 3), "last": results[-5:]}  # fmt: skip
 
 
-def consume_stream(
-    stream_ref: str | None = None,
-    replay_files: list[str] | None = None,
-    broker: str | None = None,
-    senders: dict | None = None,
-    batch_size: int = 500,
-    batch_seconds: float = 1.0,
-    window_seconds: float = 60.0,
-    max_batches: int | None = None,
-    duration_seconds: float | None = None,
-    stop_when_idle: float | None = None,
-    warehouse_ref: str | None = None,
-    flow_run_per_batch: bool = True,
-    handler: str | None = None,
-) -> dict:
-    """Open the consumer(s) and run the loop; each batch goes to `handler` (an import path), by
-    default the per-batch flow, or the plain steps when flow_run_per_batch is False."""
-    handler = handler or (DEFAULT_HANDLER if flow_run_per_batch else PLAIN_HANDLER)
-    stream, consumers = open_consumers(stream_ref, replay_files, warehouse_ref)
-    return consume(
-        consumers, stream, load_handler(handler), broker=broker, senders=senders, batch_size=batch_size,
-        batch_seconds=batch_seconds, window_seconds=window_seconds, max_batches=max_batches,
-        duration_seconds=duration_seconds, stop_when_idle=stop_when_idle, warehouse_ref=warehouse_ref,
-        idle_handler=load_handler(PLAIN_HANDLER),
-    )  # fmt: skip
+def consume_stream(options: StreamOptions, batch_flow: BatchHandler | None = None) -> dict:
+    """Open the consumer(s) and run the loop. Each batch goes to `batch_flow` (the flow's per-batch
+    flow, passed in by the flow) when options.flow_run_per_batch, else to the plain steps; ticks
+    with nothing to decide always run the plain steps."""
+    handler = batch_flow if batch_flow is not None and options.flow_run_per_batch else reconcile_batch
+    stream, consumers = open_consumers(options.stream_ref, options.replay_files, options.warehouse_ref)
+    return consume(consumers, stream, handler, options, idle_handler=reconcile_batch)
 
 
 consume_stream_task = task(consume_stream, name="stream-consume", cache_policy=NO_CACHE)
 
 
-def land_internal(landing_dir: str | None = None, internal: list[str] | None = None,
-                  instruments: str | None = None, warehouse_ref: str | None = None) -> dict:  # fmt: skip
+def land_internal(options: StreamOptions) -> dict:
     """Land the instrument master and the internal (OMS) files the drop copy is matched against.
 
     Same tasks as the daily flow (land_instruments, land_file): an unchanged file is skipped, a
@@ -251,9 +218,10 @@ def land_internal(landing_dir: str | None = None, internal: list[str] | None = N
     from recon.inputs import discover
     from tasks.land import land_file, land_instruments
 
-    files = [{"path": p, "mapping": "oms"} for p in internal or []]
-    if landing_dir:
-        day = discover(landing_dir)
+    instruments, warehouse_ref = options.instruments, options.warehouse_ref
+    files = [{"path": p, "mapping": "oms"} for p in options.internal or []]
+    if options.landing_dir:
+        day = discover(options.landing_dir)
         instruments = instruments or day.instruments
         files = [f.model_dump() for f in day.internal] + files
     count = land_instruments({"instruments": instruments}, warehouse_ref) if instruments else 0

@@ -8,6 +8,7 @@ executions by ExecID), so a retried batch creates nothing twice.
 
 Environment: RECON_STREAM_STATE_MACHINE_ARN (required), RECON_STREAM_NAME (default: the stream in
 the event source ARN), RECON_STREAM_SENDERS (JSON {SenderCompID: broker}), RECON_STREAM_WINDOW_SECONDS.
+The Step Functions call itself is the StepFunctions block's (blocks/step_functions.py).
 """
 
 from __future__ import annotations
@@ -50,17 +51,9 @@ def execution_input(event: dict, env: Mapping[str, str]) -> dict:
 
 def start_sync_execution(params: dict) -> dict:
     """Run the EXPRESS machine synchronously; raise (so Lambda retries) unless it succeeded."""
-    import boto3
+    from blocks.step_functions import StepFunctions
 
-    sfn = boto3.client("stepfunctions", endpoint_url=os.environ.get("ASL_SFN_ENDPOINT") or None)
-    response = sfn.start_sync_execution(
-        stateMachineArn=os.environ["RECON_STREAM_STATE_MACHINE_ARN"], input=json.dumps(params)
-    )
-    if response["status"] != "SUCCEEDED":
-        raise RuntimeError(
-            f"stream batch execution {response['status']}: {response.get('error')}: {response.get('cause')}"
-        )
-    return json.loads(response["output"])
+    return StepFunctions.from_environment(os.environ).start_sync(params)
 
 
 def handler(event: dict, context=None, start: Callable[[dict], dict] | None = None) -> dict:

@@ -34,68 +34,13 @@ import pyarrow as pa
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse, sql_file
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse, sql_file
 from tasks.break_store import ensure_store, publish_breaks
 from tasks.incidents import enqueue_incident_changes
-from tasks.match import PASSES, run_passes, select_candidates
+from tasks.match import COUNTS, PASSES, run_passes, select_candidates
 from tasks.stream import ensure_stream_tables, utcnow
 
-_STREAM_KEYS = "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills WHERE instrument_id IS NOT NULL"
-_FINGERPRINTS = f"""
-SELECT k.broker, k.instrument_id, k.trade_date,
-       COALESCE(CAST(COUNT(e.record_id) AS VARCHAR) || ':' || CAST(CAST(SUM(e.quantity) AS NUMBER(38, 8)) AS VARCHAR)
-         || ':' || CAST(CAST(SUM(e.quantity * e.price) AS NUMBER(38, 6)) AS VARCHAR), '0') AS fingerprint
-FROM ({_STREAM_KEYS}) k
-LEFT JOIN executions e ON e.source = 'internal' AND e.broker = k.broker AND e.instrument_id = k.instrument_id
-     AND e.trade_date = k.trade_date
-GROUP BY k.broker, k.instrument_id, k.trade_date
-"""
-# Young breaks wait; one-sided internal breaks are kept only while already open (never opened here).
-_HOLD_BACK = """
-DELETE FROM w_breaks WHERE link_id IN (
-    SELECT k.link_id FROM w_links k
-    JOIN w_candidates c ON c.uid = k.uid AND c.side_of = 'R'
-    JOIN stream_fills f ON f.broker = c.broker AND f.record_id = c.record_id
-    WHERE f.first_seen > CAST(:due_before AS TIMESTAMP)
-);
-DELETE FROM w_breaks WHERE COALESCE(broker_ids, '') = ''
-  AND NOT EXISTS (SELECT 1 FROM breaks b WHERE b.break_id = w_breaks.break_id AND b.status <> 'closed');
-"""
-_IN_KEYS = ("EXISTS (SELECT 1 FROM w_stream_keys k WHERE k.broker = {t}.broker AND k.instrument_id = {t}.instrument_id "
-            "AND k.trade_date = {t}.trade_date)")
-# The batch's candidates come only from its keys (a join with the small keys table), never the whole
-# day. Copied once per batch: the passes read their candidates about ten times, and a view would
-# repeat the join over the day's executions each time (the day's book can be a million rows).
-_SOURCE_KEYS = """
-CREATE OR REPLACE TABLE w_stream_source AS
-SELECT e.* FROM executions e
-JOIN w_stream_keys k ON k.broker = e.broker AND k.instrument_id = e.instrument_id AND k.trade_date = e.trade_date;
-CREATE OR REPLACE VIEW w_source AS SELECT * FROM w_stream_source
-"""
-_BREAK_COLUMNS = ("break_id, break_type, recon, broker, account, instrument_id, asset_class, side, trade_date, currency, "
-                  "internal_ids, broker_ids, internal_quantity, broker_quantity, internal_price, broker_price, "
-                  "internal_settle, broker_settle, internal_commission, broker_commission, difference_amount, notional, "
-                  "anomaly_score, anomaly_explanation")  # fmt: skip
-# Standing breaks of keys outside this batch: carried over as they are, so the store keeps them.
-_CARRY_OVER = f"""
-INSERT INTO w_breaks ({_BREAK_COLUMNS})
-SELECT {_BREAK_COLUMNS} FROM breaks b
-WHERE b.recon = 'dropcopy' AND b.trade_date = :trade_date AND b.status <> 'closed'
-  AND b.broker IN (SELECT broker FROM w_scope_brokers)
-  AND NOT {_IN_KEYS.format(t='b')}
-"""
-_DECIDE = """
-UPDATE stream_fills SET decided_at = CAST(:now AS TIMESTAMP), outcome = d.outcome, decided_batch = :batch
-FROM (
-    SELECT c.broker, c.record_id, MIN(CASE WHEN r.break_type IS NULL THEN 'matched' ELSE 'break' END) AS outcome
-    FROM w_candidates c
-    JOIN w_links k ON k.uid = c.uid
-    JOIN w_results r ON r.link_id = k.link_id
-    WHERE c.side_of = 'R' AND (r.break_type IS NULL OR r.link_id IN (SELECT link_id FROM w_breaks))
-    GROUP BY c.broker, c.record_id
-) d
-WHERE stream_fills.broker = d.broker AND stream_fills.record_id = d.record_id AND stream_fills.decided_at IS NULL
-"""
+SQL = SqlStatements("44_stream_match.sql")
 
 
 @contextmanager
@@ -105,13 +50,8 @@ def _transaction(wh: Warehouse):
     if wh.engine != "duckdb":
         yield
         return
-    wh.execute("BEGIN TRANSACTION")
-    try:
+    with wh.transaction():
         yield
-    except BaseException:
-        wh.execute("ROLLBACK")
-        raise
-    wh.execute("COMMIT")
 
 
 def warm_up(warehouse_ref: str | None = None) -> None:
@@ -125,7 +65,7 @@ def warm_up(warehouse_ref: str | None = None) -> None:
     convert = to_duckdb if wh.engine == "duckdb" else to_snowflake
     files = ["49_match_setup.sql", "50_match_scope.sql", *PASSES, "46_pair_round.sql", "47_link_pairs.sql",
              "58_classify.sql", "59_outputs.sql", "62_triage.sql", "60_publish_breaks.sql", "30_incident_outbox.sql"]  # fmt: skip
-    for text in [*(sql_file(f) for f in files), _SOURCE_KEYS, _HOLD_BACK, _CARRY_OVER, _DECIDE, _FINGERPRINTS]:
+    for text in [*(sql_file(f) for f in files), *(getattr(SQL, n) for n in SQL.names())]:
         convert(text)
 
 
@@ -140,23 +80,18 @@ def _key(r: dict) -> tuple:
 
 def keys_to_match(wh: Warehouse, due_before: datetime) -> tuple[list[dict], list[str], dict]:
     """-> (keys, dirty batch ids consumed, current internal fingerprints per key)."""
-    dirty = wh.fetch_rows("SELECT DISTINCT broker, instrument_id, trade_date, batch_id FROM stream_dirty")
+    dirty = wh.fetch_rows(SQL.dirty_keys)
     keys = {_key(r) for r in dirty}
-    due = wh.fetch_rows(
-        "SELECT DISTINCT broker, instrument_id, trade_date FROM stream_fills "
-        "WHERE decided_at IS NULL AND instrument_id IS NOT NULL AND first_seen <= CAST(:due AS TIMESTAMP)",
-        {"due": due_before},
-    )
-    keys |= {_key(r) for r in due}
-    marks = {_key(r): r["fingerprint"] for r in wh.fetch_rows("SELECT * FROM stream_internal_marks")}
-    current = {_key(r): r["fingerprint"] for r in wh.fetch_rows(_FINGERPRINTS)}
+    keys |= {_key(r) for r in wh.fetch_rows(SQL.due_keys, {"due": due_before})}
+    marks = {_key(r): r["fingerprint"] for r in wh.fetch_rows(SQL.internal_marks)}
+    current = {_key(r): r["fingerprint"] for r in wh.fetch_rows(SQL.fingerprints)}
     keys |= {k for k, fp in current.items() if marks.get(k) != fp}
     ordered = [{"broker": b, "instrument_id": i, "trade_date": d} for b, i, d in sorted(keys, key=str)]
     return ordered, sorted({r["batch_id"] for r in dirty}), current
 
 
 def _load_keys(wh: Warehouse, keys: list[dict]) -> None:
-    wh.execute("DELETE FROM w_stream_keys")
+    wh.execute(SQL.clear_keys)
     if keys:
         names = ("broker", "instrument_id", "trade_date")
         wh.load_arrow("w_stream_keys", pa.table({n: [k[n] for k in keys] for n in names}))
@@ -166,7 +101,7 @@ def _remember_marks(wh: Warehouse, keys: list[dict], current: dict) -> None:
     if not keys:
         return
     _load_keys(wh, keys)
-    wh.execute(f"DELETE FROM stream_internal_marks WHERE {_IN_KEYS.format(t='stream_internal_marks')}")
+    wh.execute(SQL.forget_marks_of_keys)
     known = [(_key(k), current[_key(k)]) for k in keys if current.get(_key(k))]
     if known:
         wh.load_arrow("stream_internal_marks", pa.table({
@@ -177,7 +112,7 @@ def _remember_marks(wh: Warehouse, keys: list[dict], current: dict) -> None:
 def match_keys(wh: Warehouse, trade_date, keys: list[dict]) -> None:
     """tasks/match.py's passes, in its order, on the day's candidates of `keys` only."""
     _load_keys(wh, keys)
-    params = select_candidates(wh, trade_date, "dropcopy", sorted({k["broker"] for k in keys}), source_sql=_SOURCE_KEYS)
+    params = select_candidates(wh, trade_date, "dropcopy", sorted({k["broker"] for k in keys}), source_sql=SQL.source_keys)
     run_passes(wh, params)
 
 
@@ -199,23 +134,18 @@ def reconcile_stream_keys(
             by_date[k["trade_date"]].append(k)
         for trade_date, group in sorted(by_date.items()):
             match_keys(wh, trade_date, group)
-            wh.execute(_HOLD_BACK, {"due_before": due_before})
-            wh.execute(_CARRY_OVER, {"trade_date": trade_date})
+            wh.execute(SQL.hold_back, {"due_before": due_before})
+            wh.execute(SQL.carry_over, {"trade_date": trade_date})
             publish_breaks(wh, trade_date, "dropcopy", run_id, now)
-            # A micro-batch re-evaluates standing breaks constantly: 'seen' per batch is noise.
-            wh.execute("DELETE FROM break_events WHERE run_id = :r AND event = 'seen'", {"r": run_id})
-            wh.execute(_DECIDE, {"now": utcnow(), "batch": batch_id})
+            wh.execute(SQL.forget_seen_events, {"r": run_id})
+            wh.execute(SQL.decide, {"now": utcnow(), "batch": batch_id})
         _remember_marks(wh, keys, current)
         if dirty_batches:
-            names = {f"b{i}": b for i, b in enumerate(dirty_batches)}
-            wh.execute(f"DELETE FROM stream_dirty WHERE batch_id IN ({', '.join(':' + n for n in names)})", names)
-        events = {r["event"]: r["n"] for r in wh.fetch_rows(
-            "SELECT event, COUNT(*) AS n FROM break_events WHERE run_id = :r GROUP BY event", {"r": run_id})}  # fmt: skip
+            wh.execute(SQL.consume_dirty, {"batch_ids": dirty_batches})
+        events = {r["event"]: r["n"] for r in wh.fetch_rows(COUNTS.run_events, {"run_id": run_id})}
         queued = enqueue_incident_changes(wh, run_id, now=now) if events else 0
-        decided = {r["outcome"]: r["n"] for r in wh.fetch_rows(
-            "SELECT outcome, COUNT(*) AS n FROM stream_fills WHERE decided_batch = :b GROUP BY outcome",
-            {"b": batch_id})}  # fmt: skip
-        pending = wh.scalar("SELECT COUNT(*) FROM stream_fills WHERE decided_at IS NULL")
+        decided = {r["outcome"]: r["n"] for r in wh.fetch_rows(SQL.decided_in_batch, {"b": batch_id})}
+        pending = wh.scalar(SQL.pending_fills)
     return {
         "batch_id": batch_id,
         "keys_matched": len(keys),

@@ -16,14 +16,10 @@ from datetime import datetime, timedelta
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from tasks.stream import ensure_stream_tables, utcnow
 
-METRIC_COLUMNS = [
-    "batch_id", "stream", "started_at", "finished_at", "records", "redelivered", "parsed", "rejects",
-    "executions", "removed", "keys_matched", "matched", "breaks", "opened", "closed", "pending",
-    "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "seconds", "records_per_s",
-]  # fmt: skip
+SQL = SqlStatements("45_stream_metrics.sql")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -35,11 +31,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def batch_lags_ms(wh: Warehouse, batch_id: str, window_seconds: float) -> list[float]:
-    rows = wh.fetch_rows(
-        "SELECT outcome, first_arrival, first_seen, decided_at FROM stream_fills WHERE decided_batch = :b "
-        "AND outcome IN ('matched', 'break')",
-        {"b": batch_id},
-    )
+    rows = wh.fetch_rows(SQL.decided_fills, {"b": batch_id})
     window = timedelta(seconds=window_seconds)
     lags = []
     for r in rows:
@@ -71,9 +63,8 @@ def record_batch_metrics(
         "records_per_s": round(ingested["records"] / seconds, 1),
     }  # fmt: skip
     with wh.exclusive():
-        wh.execute("DELETE FROM stream_batches WHERE batch_id = :b", {"b": batch_id})
-        binds = ", ".join(f":{c}" for c in METRIC_COLUMNS)
-        wh.execute(f"INSERT INTO stream_batches ({', '.join(METRIC_COLUMNS)}) VALUES ({binds})", row)
+        wh.execute(SQL.forget_batch, {"batch_id": batch_id})
+        wh.execute(SQL.insert_batch, row)
     _artifact(row)
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
 
@@ -94,10 +85,7 @@ def _artifact(row: dict) -> None:
 def recent_batches(wh: Warehouse, stream: str | None = None, limit: int = 50) -> list[dict]:
     """The latest batches (newest last), for `recon stream --stats`."""
     ensure_stream_tables(wh)
-    where = "WHERE stream = :s" if stream else ""
-    rows = wh.fetch_rows(
-        f"SELECT * FROM stream_batches {where} ORDER BY finished_at DESC LIMIT {int(limit)}", {"s": stream} if stream else None
-    )
+    rows = wh.fetch_rows(SQL.recent_batches, {"stream": stream or None, "limit": int(limit)})
     return list(reversed(rows))
 
 

@@ -16,12 +16,36 @@ import dataclasses
 from decimal import Decimal
 
 from recon.fix.instrument import InstrumentResolver, ResolvedInstrument
+from recon.fix.tags import (
+    ACCOUNT,
+    CL_ORD_ID,
+    COMM_TYPE,
+    COMMISSION,
+    CURRENCY,
+    EXEC_REF_ID,
+    EXEC_TRANS_TYPE,
+    EXEC_TYPE,
+    GROSS_TRADE_AMT,
+    LAST_PX,
+    LAST_QTY,
+    MISC_FEE_AMT,
+    NET_MONEY,
+    NO_MISC_FEES,
+    ORDER_ID,
+    POSITION_EFFECT,
+    SETTL_DATE,
+    SIDE,
+    TRADE_DATE,
+    TRANSACT_TIME,
+    group_key,
+)
 from recon.fix.values import NormalizeError, date_of, dec, decimal_of, need, timestamp_of
 from recon.model import Execution
 
 SOURCE = "dropcopy"
 _SIDES = {"1": "buy", "2": "sell", "3": "buy", "4": "sell", "5": "sell_short", "6": "sell_short"}
 _ZERO = Decimal(0)
+_MISC_FEES = group_key(NO_MISC_FEES)
 _FIELD_ORDER = tuple(
     "source record_id account instrument_id asset_class side quantity price trade_date broker record_kind "
     "symbol mic isin cusip sedol multiplier gross commission fees net accrued currency settle_date "
@@ -34,21 +58,21 @@ if tuple(f.name for f in dataclasses.fields(Execution)) != _FIELD_ORDER:
 
 
 def side_of(fields: dict) -> str:
-    code = fields.get("54")
+    code = fields.get(SIDE)
     side = _SIDES.get(code or "")
     if side is None:
         raise NormalizeError("missing required Side(54)" if not code else f"unknown Side(54)={code!r}")
-    if side == "buy" and fields.get("77") == "C":
+    if side == "buy" and fields.get(POSITION_EFFECT) == "C":
         return "buy_to_cover"
     return side
 
 
 def commission_of(fields: dict, qty: Decimal, gross: Decimal, multiplier: Decimal) -> Decimal:
-    text = fields.get("12")
+    text = fields.get(COMMISSION)
     if not text:
         return _ZERO
-    amount = decimal_of(text, "12")
-    kind = fields.get("13") or "3"
+    amount = decimal_of(text, COMMISSION)
+    kind = fields.get(COMM_TYPE) or "3"
     if kind == "3":
         return amount
     if kind == "1":
@@ -63,14 +87,14 @@ def commission_of(fields: dict, qty: Decimal, gross: Decimal, multiplier: Decima
 
 
 def fees_of(fields: dict) -> Decimal:
-    entries = fields.get("136[]")
+    entries = fields.get(_MISC_FEES)
     if not entries:
         return _ZERO
     total = _ZERO
     for entry in entries:
-        text = entry.get("137")
+        text = entry.get(MISC_FEE_AMT)
         if text:
-            total += decimal_of(text, "137")
+            total += decimal_of(text, MISC_FEE_AMT)
     return total
 
 
@@ -84,10 +108,10 @@ class Booker:
     def fill(self, f: dict, exec_id: str, file: str, line: int) -> Execution:
         """An ExecutionReport's fill: LastQty(32) at LastPx(31)."""
         inst = self.resolver.resolve(f)
-        qty = dec(f, "32")
+        qty = dec(f, LAST_QTY)
         if qty <= 0:
             raise NormalizeError(f"LastQty(32) must be > 0, got {f['32']!r}")
-        price = dec(f, "31")
+        price = dec(f, LAST_PX)
         # positional: this is the hot path (keyword passing of 13 arguments costs ~1 us)
         return self.execution(
             f,
@@ -95,14 +119,14 @@ class Booker:
             inst,
             exec_id,
             "fill",
-            need(f, "1"),
+            need(f, ACCOUNT),
             qty,
             price,
             file,
             line,
-            f.get("37") or None,
+            f.get(ORDER_ID) or None,
             None,
-            "118",
+            NET_MONEY,
         )
 
     def execution(
@@ -120,30 +144,30 @@ class Booker:
         order_id: str | None,
         group_id: str | None,
         net_tag: str,
-        gross_tag: str | None = "381",
+        gross_tag: str | None = GROSS_TRADE_AMT,
         side_fields: dict | None = None,
     ) -> Execution:
         """Common assembly. `top` holds message-level tags, `part` the side/allocation entry's."""
         g = top.get
-        text = g("60")
-        transact = timestamp_of(text, "60") if text else None
-        text = g("75")
+        text = g(TRANSACT_TIME)
+        transact = timestamp_of(text, TRANSACT_TIME) if text else None
+        text = g(TRADE_DATE)
         if text:
-            trade_date = date_of(text, "75")
+            trade_date = date_of(text, TRADE_DATE)
         elif transact is not None:
             trade_date = transact.date()
         else:
             raise NormalizeError("missing TradeDate(75) and TransactTime(60): no trade date")
-        text = g("64")
-        settle_date = date_of(text, "64") if text else None
+        text = g(SETTL_DATE)
+        settle_date = date_of(text, SETTL_DATE) if text else None
         text = part.get(gross_tag) if gross_tag else None
         gross = decimal_of(text, gross_tag) if text else qty * price * inst.multiplier
         text = part.get(net_tag)
         net = decimal_of(text, net_tag) if text else None
         # Not reported is not zero: an ExecutionReport without 12 says nothing about commission.
-        commission = commission_of(part, qty, gross, inst.multiplier) if part.get("12") else None
-        fees = fees_of(part) if "136[]" in part else None
-        cl_ord_id = part.get("11") or g("11")
+        commission = commission_of(part, qty, gross, inst.multiplier) if part.get(COMMISSION) else None
+        fees = fees_of(part) if _MISC_FEES in part else None
+        cl_ord_id = part.get(CL_ORD_ID) or g(CL_ORD_ID)
         extra = {"cl_ord_id": cl_ord_id} if cl_ord_id else {}
         # Positional (half the cost of keywords on the hot path); _FIELD_ORDER guards the order.
         return Execution(
@@ -169,13 +193,13 @@ class Booker:
             fees,
             net,
             None,
-            part.get("15") or g("15") or inst.currency or "USD",
+            part.get(CURRENCY) or g(CURRENCY) or inst.currency or "USD",
             settle_date,
             transact,
             order_id,
             group_id,
-            g("150") or g("20"),
-            g("19") or None,
+            g(EXEC_TYPE) or g(EXEC_TRANS_TYPE),
+            g(EXEC_REF_ID) or None,
             1,
             file,
             line,

@@ -12,10 +12,16 @@ reported in the "dups" set so the normalizer rejects a message only when it need
 from __future__ import annotations
 
 from recon.fix.groups import EMPTY, GROUPS, GroupSpec, tag_name
+from recon.fix.tags import BEGIN_STRING, MSG_TYPE
 
 
 class FieldError(ValueError):
-    """The message cannot be split into fields; the text is the reject reason."""
+    """The message cannot be split into fields; the text is the reject reason. `fields` holds the
+    top-level fields read before the problem (the header, for the session layer)."""
+
+    def __init__(self, reason: str, fields: dict | None = None):
+        super().__init__(reason)
+        self.fields = fields or {}
 
 
 def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
@@ -24,7 +30,7 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
     if n == text.count("="):
         # No '=' inside any value: one split gives tags and values alternately (the fast path).
         kv = text[:-1].replace("=", delim).split(delim)
-        if n >= 3 and len(kv) == 2 * n and kv[4] == "35":
+        if n >= 3 and len(kv) == 2 * n and kv[4] == MSG_TYPE:
             pairs = iter(kv)
             fields = dict(zip(pairs, pairs))  # noqa: B905 (tag, value) alternate
             specs = GROUPS.get(kv[5], EMPTY)
@@ -37,11 +43,27 @@ def split_fields(text: str, delim: str) -> tuple[dict, set[str]]:
     parts = text.split(delim)
     if len(parts) < 4 or parts[-1] != "":
         raise FieldError("message has no fields after BodyLength(9)")
-    if not parts[2].startswith("35="):
+    if not parts[2].startswith(MSG_TYPE + "="):
         raise FieldError(f"MsgType(35) must be the third field, found {parts[2][:20]!r}")
     body = parts[2:-1]
     specs = GROUPS.get(parts[2][3:], EMPTY)
-    return _walk(body, specs, parts[0][2:])
+    try:
+        return _walk(body, specs, parts[0][2:])
+    except FieldError as exc:
+        exc.fields = _leading_fields(parts)
+        raise
+
+
+def _leading_fields(parts: list[str]) -> dict[str, str]:
+    """The first value of each tag up to the first piece that is not tag=value: what a reader that
+    needs only the header (the session layer) can still use from a message the parser rejects."""
+    out: dict[str, str] = {}
+    for piece in parts[:-1]:
+        tag, sep, value = piece.partition("=")
+        if not sep or not tag.isdigit():
+            break
+        out.setdefault(tag, value)
+    return out
 
 
 def _pairs(body: list[str]) -> list[tuple[str, str]]:
@@ -56,7 +78,7 @@ def _pairs(body: list[str]) -> list[tuple[str, str]]:
 
 def _walk(body: list[str], specs: dict[str, GroupSpec], begin: str) -> tuple[dict, set[str]]:
     pairs = _pairs(body)
-    fields: dict = {"8": begin}
+    fields: dict = {BEGIN_STRING: begin}
     dups: set[str] = set()
     i, n = 0, len(pairs)
     while i < n:

@@ -18,6 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from recon.fix.tags import (
+    LAST_MKT,
+    MATURITY_DATE,
+    MATURITY_MONTH_YEAR,
+    PUT_OR_CALL,
+    SECURITY_EXCHANGE,
+    SECURITY_ID,
+    SECURITY_ID_SOURCE,
+    SECURITY_TYPE,
+    STRIKE_PRICE,
+    SYMBOL,
+)
 from recon.fix.values import NormalizeError
 from recon.instruments import Instrument, InstrumentMaster, normalize_occ
 
@@ -47,9 +59,9 @@ class InstrumentResolver:
 
     def resolve(self, fields: dict) -> ResolvedInstrument:
         g = fields.get
-        key = (g("55"), g("48"), g("22"), g("167"), g("207"), g("30"))
+        key = (g(SYMBOL), g(SECURITY_ID), g(SECURITY_ID_SOURCE), g(SECURITY_TYPE), g(SECURITY_EXCHANGE), g(LAST_MKT))
         if key[3] == "OPT":
-            key += (g("541"), g("200"), g("201"), g("202"))
+            key += (g(MATURITY_DATE), g(MATURITY_MONTH_YEAR), g(PUT_OR_CALL), g(STRIKE_PRICE))
         hit = self._cache.get(key)
         if hit is None:
             hit = self._resolve(fields)
@@ -58,28 +70,28 @@ class InstrumentResolver:
         return hit
 
     def _resolve(self, fields: dict) -> ResolvedInstrument:
-        symbol = fields.get("55") or None
+        symbol = fields.get(SYMBOL) or None
         if symbol == "[N/A]":  # FIX's "no symbol" placeholder (bonds quoted by ISIN/CUSIP)
             symbol = None
-        mic = fields.get("207") or fields.get("30") or None
-        sec_type = (fields.get("167") or "").upper()
+        mic = fields.get(SECURITY_EXCHANGE) or fields.get(LAST_MKT) or None
+        sec_type = (fields.get(SECURITY_TYPE) or "").upper()
         ids: dict[str, str] = {}
         if sec_type == "OPT":
             id_type, value = "occ", _occ_symbol(fields, symbol)
         elif sec_type == "FUT":
-            id_type, value = "future", _need_symbol(symbol or fields.get("48"), "future code")
+            id_type, value = "future", _need_symbol(symbol or fields.get(SECURITY_ID), "future code")
         elif sec_type in _FX_TYPES:
-            pair = fields.get("48") if fields.get("22") == "8" else None
+            pair = fields.get(SECURITY_ID) if fields.get(SECURITY_ID_SOURCE) == "8" else None
             id_type, value = "fx_pair", pair or _need_symbol(symbol, "FX pair").replace("/", "")
-        elif fields.get("48"):
-            source = fields.get("22")
+        elif fields.get(SECURITY_ID):
+            source = fields.get(SECURITY_ID_SOURCE)
             id_type = _ID_SOURCES.get(source or "")
             if id_type is None:
                 if not symbol:
                     raise NormalizeError(f"unsupported SecurityIDSource(22)={source!r} for SecurityID(48)")
                 id_type, value = "ticker", symbol  # the symbol still names it
             else:
-                value = fields["48"]
+                value = fields[SECURITY_ID]
                 if id_type != "ticker":
                     ids[id_type] = value
         elif symbol:
@@ -98,12 +110,12 @@ def _need_symbol(symbol: str | None, what: str) -> str:
 
 def _occ_symbol(fields: dict, symbol: str | None) -> str:
     """SecurityID(48)/Symbol(55) if a full OCC symbol, else root + expiry + C/P + strike from the tags."""
-    for candidate in (fields.get("48"), symbol):
+    for candidate in (fields.get(SECURITY_ID), symbol):
         if candidate and _looks_occ(candidate):
             return normalize_occ(candidate)
-    expiry = fields.get("541") or fields.get("200") or ""
-    put_call = {"0": "P", "1": "C"}.get(fields.get("201") or "")
-    strike = fields.get("202")
+    expiry = fields.get(MATURITY_DATE) or fields.get(MATURITY_MONTH_YEAR) or ""
+    put_call = {"0": "P", "1": "C"}.get(fields.get(PUT_OR_CALL) or "")
+    strike = fields.get(STRIKE_PRICE)
     if not (symbol and len(expiry) == 8 and expiry.isdigit() and put_call and strike):
         raise NormalizeError(
             "option without an OCC symbol: need Symbol(55) as OCC symbol, or Symbol(55) root with "

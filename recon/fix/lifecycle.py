@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recon.fix.normalize import CANCEL, CORRECT, NEW, SKIP, FixRecord
+from recon.fix.record import CANCEL, CORRECT, NEW, SKIP, FixRecord
 from recon.model import Execution
 
 _ID_NAMES = {

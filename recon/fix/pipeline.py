@@ -19,6 +19,7 @@ from recon.fix.fields import FieldError, split_fields
 from recon.fix.framing import scan
 from recon.fix.lifecycle import FixBook
 from recon.fix.normalize import Normalizer
+from recon.fix.tags import ALLOC_ID, ALLOC_REPORT_ID, CONFIRM_ID, EXEC_ID, TRADE_REPORT_ID
 from recon.fix.values import NormalizeError
 from recon.model import Execution, Reject
 
@@ -37,7 +38,7 @@ TOTAL_KEYS = (
     "voided",
     "executions",
 )
-_ID_TAGS = ("17", "571", "70", "664", "755")
+_ID_TAGS = (EXEC_ID, TRADE_REPORT_ID, ALLOC_ID, CONFIRM_ID, ALLOC_REPORT_ID)
 
 
 def new_totals() -> dict[str, int]:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
+from recon.fix import tags
 from recon.fixsession.config import SessionConfig
 from recon.fixsession.initiator import Initiator
 from recon.fixsession.session import AppMessage, FixSession
@@ -28,7 +29,7 @@ from recon.fixsession.store import SequenceStore, store_path
 
 log = logging.getLogger("recon.fixsession")
 
-ACCOUNT = 1  # FIX tag Account: the default partition key, so one account's messages stay in order
+ACCOUNT = int(tags.ACCOUNT)  # the default partition key, so one account's messages stay in order
 
 
 class Sink(Protocol):
@@ -67,7 +68,10 @@ class DropCopyGateway:
         self._stop = threading.Event()
 
     def partition_key(self, message: AppMessage) -> str:
-        key = message.fields.get(self.partition_tag)
+        tag = str(self.partition_tag)
+        key = message.fields.get(tag)
+        if key is None:  # e.g. Account(1) of a TradeCaptureReport sits in its NoSides entries
+            key = next((e.get(tag) for v in message.fields.values() if isinstance(v, list) for e in v if e.get(tag)), None)
         return key or f"{self.config.target_comp_id}.{self.config.sender_comp_id}"
 
     # ---- running ----------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from recon.fixsession.framing import Framer
+from recon.fix.framing import StreamFramer
 from recon.fixsession.session import Actions, AppMessage, FixSession, State
+from recon.retry import Backoff
 
 log = logging.getLogger("recon.fixsession")
 
@@ -44,29 +45,30 @@ class Initiator:
         self._rng = random.Random()
 
     def run(self, stop: threading.Event, max_connections: int | None = None) -> None:
+        """Connect, serve, reconnect until `stop`: every reconnect waits recon.retry's backoff (the
+        n-th since the last logged-on session), so many gateways do not reconnect in lockstep."""
         cfg = self.session.config
-        backoff = cfg.reconnect_initial_s
+        backoff = Backoff(cfg.reconnect_initial_s, cfg.reconnect_max_s, self._rng)
+        retries = 0
         while not stop.is_set():
             if max_connections is not None and self.connections >= max_connections:
                 return
+            retries += 1
             try:
                 sock = socket.create_connection((cfg.host, cfg.port), timeout=5)
             except OSError as exc:
-                log.warning("connect to %s:%d failed: %s; retry in %.1fs", cfg.host, cfg.port, exc, backoff)
+                log.warning("connect to %s:%d failed: %s; retry %d", cfg.host, cfg.port, exc, retries)
             else:
                 self.connections += 1
-                was_active = self._serve(sock, stop)
-                if was_active:
-                    backoff = cfg.reconnect_initial_s
+                if self._serve(sock, stop):
+                    retries = 1
             if stop.is_set():
                 return
-            # Exponential backoff with full jitter, so many gateways do not reconnect in lockstep.
-            stop.wait(self._rng.uniform(backoff / 2, backoff))
-            backoff = min(backoff * 2, cfg.reconnect_max_s)
+            stop.wait(backoff.delay(retries))
 
     def _serve(self, sock: socket.socket, stop: threading.Event) -> bool:
         session = self.session
-        framer = Framer()
+        framer = StreamFramer()
         was_active = False
         reason = None
         sock.settimeout(None)

@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import simplefix
+from simplefix import constants as fix
+
+from recon.fix import tags
+from recon.fix.fields import FieldError, split_fields
 
 # Session-level (admin) message types; everything else is an application message.
-HEARTBEAT, TEST_REQUEST, RESEND_REQUEST, REJECT, SEQUENCE_RESET, LOGOUT, LOGON = "0", "1", "2", "3", "4", "5", "A"
+HEARTBEAT, TEST_REQUEST, RESEND_REQUEST, REJECT = tags.HEARTBEAT, tags.TEST_REQUEST, tags.RESEND_REQUEST, tags.REJECT
+SEQUENCE_RESET, LOGOUT, LOGON = tags.SEQUENCE_RESET, tags.LOGOUT, tags.LOGON
 ADMIN_TYPES = frozenset({HEARTBEAT, TEST_REQUEST, RESEND_REQUEST, REJECT, SEQUENCE_RESET, LOGOUT, LOGON})
+_TRAILER_LEN = len(b"10=000\x01")
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """The fields the session layer needs from one verified message, plus the raw bytes."""
+    """The fields the session layer needs from one verified message, plus the raw bytes.
+
+    `fields` is recon.fix's split of the message: str tags, repeating groups under "<count tag>[]"."""
 
     raw: bytes
     msg_type: str
@@ -21,10 +29,10 @@ class Inbound:
     sender: str
     target: str
     poss_dup: bool
-    fields: dict[int, str]
+    fields: dict
 
-    def get(self, tag: int, default: str | None = None) -> str | None:
-        return self.fields.get(tag, default)
+    def get(self, tag: str | int, default: str | None = None) -> str | None:
+        return self.fields.get(str(tag), default)
 
     @property
     def is_admin(self) -> bool:
@@ -36,32 +44,32 @@ class MessageError(ValueError):
 
 
 def parse(raw: bytes) -> Inbound:
-    """Read a framed, checksum-verified message (first occurrence of each tag).
+    """Read a framed, checksum-verified message (recon.fix.framing.StreamFramer's output).
 
-    A plain split, not simplefix's parser: measured 10x faster (42k vs 4k messages/s here), and
-    the session only needs header fields of a message the framer has already verified. Pieces
-    that are not tag=value (binary data fields containing SOH) are skipped, not fatal.
+    The same field split as the FIX parser (recon.fix.fields). The session needs only header
+    fields: a message the parser would reject (a malformed field or group further on) is still
+    sequenced and delivered from its header, and the parser downstream rejects it with its reason.
     """
-    fields: dict[int, str] = {}
-    for piece in raw.split(b"\x01"):
-        tag, sep, value = piece.partition(b"=")
-        if sep and tag.isdigit():
-            fields.setdefault(int(tag), value.decode("latin-1"))
+    text = raw[:-_TRAILER_LEN].decode("latin-1")
     try:
-        seq = int(fields[34])
+        fields, _ = split_fields(text, "\x01")
+    except FieldError as exc:
+        fields = exc.fields
+    try:
+        seq = int(fields[tags.MSG_SEQ_NUM])
         return Inbound(
             raw=raw,
-            msg_type=fields[35],
+            msg_type=fields[tags.MSG_TYPE],
             seq=seq,
-            sender=fields[49],
-            target=fields[56],
-            poss_dup=fields.get(43) == "Y",
+            sender=fields[tags.SENDER_COMP_ID],
+            target=fields[tags.TARGET_COMP_ID],
+            poss_dup=fields.get(tags.POSS_DUP_FLAG) == "Y",
             fields=fields,
         )
     except KeyError as missing:
         raise MessageError(f"required header field {missing} missing") from None
     except ValueError:
-        raise MessageError(f"MsgSeqNum(34) is not an integer: {fields.get(34)!r}") from None
+        raise MessageError(f"MsgSeqNum(34) is not an integer: {fields.get(tags.MSG_SEQ_NUM)!r}") from None
 
 
 @dataclass
@@ -74,52 +82,52 @@ class Builder:
 
     def new(self, msg_type: str, seq: int, *, poss_dup: bool = False) -> simplefix.FixMessage:
         msg = simplefix.FixMessage()
-        msg.append_pair(8, self.begin_string, header=True)
-        msg.append_pair(35, msg_type, header=True)
-        msg.append_pair(49, self.sender, header=True)
-        msg.append_pair(56, self.target, header=True)
-        msg.append_pair(34, seq, header=True)
+        msg.append_pair(fix.TAG_BEGINSTRING, self.begin_string, header=True)
+        msg.append_pair(fix.TAG_MSGTYPE, msg_type, header=True)
+        msg.append_pair(fix.TAG_SENDER_COMPID, self.sender, header=True)
+        msg.append_pair(fix.TAG_TARGET_COMPID, self.target, header=True)
+        msg.append_pair(fix.TAG_MSGSEQNUM, seq, header=True)
         if poss_dup:
-            msg.append_pair(43, "Y", header=True)
-        msg.append_utc_timestamp(52, precision=3, header=True)
+            msg.append_pair(fix.TAG_POSSDUPFLAG, "Y", header=True)
+        msg.append_utc_timestamp(fix.TAG_SENDING_TIME, precision=3, header=True)
         if poss_dup:
-            msg.append_utc_timestamp(122, precision=3, header=True)
+            msg.append_utc_timestamp(fix.TAG_ORIGSENDINGTIME, precision=3, header=True)
         return msg
 
     def logon(self, seq: int, heartbeat_s: int, reset: bool) -> bytes:
         msg = self.new(LOGON, seq)
-        msg.append_pair(98, 0)
-        msg.append_pair(108, heartbeat_s)
+        msg.append_pair(fix.TAG_ENCRYPTMETHOD, 0)
+        msg.append_pair(fix.TAG_HEARTBTINT, heartbeat_s)
         if reset:
-            msg.append_pair(141, "Y")
+            msg.append_pair(fix.TAG_RESETSEQNUMFLAG, "Y")
         return msg.encode()
 
     def heartbeat(self, seq: int, test_req_id: str | None = None) -> bytes:
         msg = self.new(HEARTBEAT, seq)
         if test_req_id is not None:
-            msg.append_pair(112, test_req_id)
+            msg.append_pair(fix.TAG_TESTREQID, test_req_id)
         return msg.encode()
 
     def test_request(self, seq: int, test_req_id: str) -> bytes:
         msg = self.new(TEST_REQUEST, seq)
-        msg.append_pair(112, test_req_id)
+        msg.append_pair(fix.TAG_TESTREQID, test_req_id)
         return msg.encode()
 
     def resend_request(self, seq: int, begin: int, end: int = 0) -> bytes:
         msg = self.new(RESEND_REQUEST, seq)
-        msg.append_pair(7, begin)
-        msg.append_pair(16, end)
+        msg.append_pair(fix.TAG_BEGINSEQNO, begin)
+        msg.append_pair(fix.TAG_ENDSEQNO, end)
         return msg.encode()
 
     def gap_fill(self, seq: int, new_seq: int) -> bytes:
         """SequenceReset-GapFill sent in place of messages we will not resend (ours are all admin)."""
         msg = self.new(SEQUENCE_RESET, seq, poss_dup=True)
-        msg.append_pair(123, "Y")
-        msg.append_pair(36, new_seq)
+        msg.append_pair(fix.TAG_GAPFILLFLAG, "Y")
+        msg.append_pair(fix.TAG_NEWSEQNO, new_seq)
         return msg.encode()
 
     def logout(self, seq: int, text: str | None = None) -> bytes:
         msg = self.new(LOGOUT, seq)
         if text:
-            msg.append_pair(58, text)
+            msg.append_pair(fix.TAG_TEXT, text)
         return msg.encode()

@@ -18,11 +18,13 @@ import enum
 import logging
 from dataclasses import dataclass, field
 
+from recon.fix import tags
 from recon.fixsession.config import SessionConfig
 from recon.fixsession.messages import (
     HEARTBEAT,
     LOGON,
     LOGOUT,
+    REJECT,
     RESEND_REQUEST,
     SEQUENCE_RESET,
     TEST_REQUEST,
@@ -51,7 +53,7 @@ class AppMessage:
     msg_type: str
     poss_dup: bool
     raw: bytes
-    fields: dict[int, str]
+    fields: dict  # recon.fix.fields.split_fields: str tags, groups under "<count tag>[]"
 
 
 @dataclass
@@ -136,10 +138,10 @@ class FixSession:
         if (msg.sender, msg.target) != (self.config.target_comp_id, self.config.sender_comp_id):
             return self._fatal(now, f"CompID mismatch: got {msg.sender}->{msg.target}")
         if self.state == State.LOGON_SENT and msg.msg_type == LOGOUT:
-            return Actions(disconnect=f"logon rejected: {msg.get(58, '(no text)')}")
+            return Actions(disconnect=f"logon rejected: {msg.get(tags.TEXT, '(no text)')}")
         if self.state == State.LOGON_SENT and msg.msg_type != LOGON:
             return self._fatal(now, f"first message must be Logon, got 35={msg.msg_type}")
-        if msg.msg_type == SEQUENCE_RESET and msg.get(123) != "Y":
+        if msg.msg_type == SEQUENCE_RESET and msg.get(tags.GAP_FILL_FLAG) != "Y":
             return self._sequence_reset(msg, now)
 
         if msg.seq > self.next_in:
@@ -193,28 +195,28 @@ class FixSession:
         elif kind == HEARTBEAT:
             pass
         elif kind == TEST_REQUEST:
-            actions.extend(self._send(now, self.builder.heartbeat(self.store.take_out(), msg.get(112, ""))))
+            actions.extend(self._send(now, self.builder.heartbeat(self.store.take_out(), msg.get(tags.TEST_REQ_ID, ""))))
         elif kind == RESEND_REQUEST:
             if not from_queue:  # already answered when it arrived ahead of the gap
                 actions.extend(self._resend_request(msg, now))
         elif kind == SEQUENCE_RESET:  # gap fill (reset mode is handled before sequencing)
             self.counters.gap_fills_received += 1
-            new_seq = _int(msg.get(36))
+            new_seq = _int(msg.get(tags.NEW_SEQ_NO))
             if new_seq is None or new_seq < msg.seq:
-                log.warning("ignoring SequenceReset-GapFill with NewSeqNo %r at seq %d", msg.get(36), msg.seq)
+                log.warning("ignoring SequenceReset-GapFill with NewSeqNo %r at seq %d", msg.get(tags.NEW_SEQ_NO), msg.seq)
             else:
                 self.next_in = new_seq
         elif kind == LOGOUT:
             actions.extend(self._logout_received(msg, now))
-        elif kind == "3":
-            log.warning("session Reject from peer: %s", msg.get(58, "(no text)"))
+        elif kind == REJECT:
+            log.warning("session Reject from peer: %s", msg.get(tags.TEXT, "(no text)"))
         else:
             self.counters.delivered += 1
             actions.deliver.append(AppMessage(msg.seq, kind, msg.poss_dup, msg.raw, msg.fields))
         return actions
 
     def _logon(self, msg: Inbound, now: float) -> Actions:
-        if msg.get(141) == "Y" and not self.config.reset_on_logon:
+        if msg.get(tags.RESET_SEQ_NUM_FLAG) == "Y" and not self.config.reset_on_logon:
             # The peer reset its sequence: our inbound restarts at its logon's seq.
             log.warning("peer logon with ResetSeqNumFlag: inbound sequence restarts at %d", msg.seq)
             self.next_in = msg.seq + 1
@@ -225,16 +227,16 @@ class FixSession:
 
     def _resend_request(self, msg: Inbound, now: float) -> Actions:
         """We send only admin messages, so any resend is answered with one gap fill."""
-        begin = _int(msg.get(7)) or 1
+        begin = _int(msg.get(tags.BEGIN_SEQ_NO)) or 1
         if begin >= self.store.next_out:
             return Actions()
         raw = self.builder.gap_fill(begin, self.store.next_out)
         return self._send(now, raw)
 
     def _sequence_reset(self, msg: Inbound, now: float) -> Actions:
-        new_seq = _int(msg.get(36))
+        new_seq = _int(msg.get(tags.NEW_SEQ_NO))
         if new_seq is None or new_seq < self.next_in:
-            log.warning("ignoring SequenceReset-Reset to %r (expecting %d)", msg.get(36), self.next_in)
+            log.warning("ignoring SequenceReset-Reset to %r (expecting %d)", msg.get(tags.NEW_SEQ_NO), self.next_in)
             return Actions()
         log.warning("SequenceReset-Reset: inbound jumps from %d to %d", self.next_in, new_seq)
         self.next_in = new_seq
@@ -244,7 +246,7 @@ class FixSession:
         if self.state == State.LOGOUT_SENT:
             return Actions(disconnect="logout confirmed")
         actions = self._send(now, self.builder.logout(self.store.take_out()))
-        actions.disconnect = f"peer logged out: {msg.get(58, '')}".strip()
+        actions.disconnect = f"peer logged out: {msg.get(tags.TEXT, '')}".strip()
         return actions
 
     def _fatal(self, now: float, reason: str) -> Actions:

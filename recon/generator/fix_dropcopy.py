@@ -18,8 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
+from recon.fix.framing import checksum
 from recon.generator.identifiers import PX_SCALE, div_round_half_up, fmt_px
 
 SOH = "\x01"
@@ -38,7 +37,7 @@ def encode(header: str, body: str, begin: str = "FIX.4.4") -> bytes:
     in the order simplefix writes them."""
     payload = (header + body).encode()
     msg = f"8={begin}{SOH}9={len(payload)}{SOH}".encode() + payload
-    return msg + b"10=%03d\x01" % (sum(msg) % 256)
+    return msg + b"10=%03d\x01" % checksum(msg)
 
 
 def _fix42_instrument(inst, fields44: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -55,18 +54,8 @@ def _fix42_instrument(inst, fields44: list[tuple[int, str]]) -> list[tuple[int, 
 
 
 def encode_many(messages: list[tuple[str, str]], begin: str = "FIX.4.4") -> list[bytes]:
-    """encode() for many (header, body) pairs at once: the checksums are summed by numpy over one
-    joined buffer (summing bytes in Python costs more than building the message)."""
-    if not messages:
-        return []
-    heads = []
-    for header, body in messages:
-        payload = (header + body).encode()
-        heads.append(f"8={begin}{SOH}9={len(payload)}{SOH}".encode() + payload)
-    lengths = np.fromiter((len(m) for m in heads), dtype=np.int64, count=len(heads))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    sums = np.add.reduceat(np.frombuffer(b"".join(heads), dtype=np.uint8), starts, dtype=np.uint64) % 256
-    return [m + b"10=%03d\x01" % c for m, c in zip(heads, sums.tolist(), strict=True)]
+    """encode() for many (header, body) pairs (the same bytes, one call for a file's messages)."""
+    return [encode(header, body, begin) for header, body in messages]
 
 
 def _ts(t: datetime) -> str:

@@ -13,8 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-import yaml
-
 from recon.generator.identifiers import (
     PX_SCALE,
     isin_from_cusip,
@@ -32,9 +30,7 @@ from recon.generator.universe_data import (
     OPTION_UNDERLYINGS,
 )
 from recon.instruments import Instrument
-from recon.paths import PROJECT_ROOT
-
-RULES_PATH = PROJECT_ROOT / "recon" / "matching_rules.yaml"
+from recon.matching_rules import Tolerances, load_matching_rules
 
 
 @dataclass(slots=True)
@@ -164,19 +160,9 @@ def _px(value: float | str, tick: int) -> int:
     return raw - raw % tick
 
 
-def load_tolerances() -> dict[str, dict[str, Decimal]]:
-    rules = yaml.safe_load(RULES_PATH.read_text())
-    default = rules["default"]
-    out = {}
-    for cls in ("equity", "etf", "option", "future", "fx", "bond"):
-        merged = {**default, **(rules.get(cls) or {})}
-        out[cls] = {k: Decimal(str(v)) for k, v in merged.items()}
-    return out
-
-
-def price_tolerance(rules: dict[str, Decimal], price: int) -> int:
+def price_tolerance(rules: Tolerances, price: int) -> int:
     """The matcher's tolerance max(price_abs, price_bps/1e4 * price) in 1e-8 units (rounded down)."""
-    tol = max(rules["price_abs"], rules["price_bps"] / Decimal(10000) * Decimal(price) / PX_SCALE)
+    tol = max(rules.price_abs, rules.price_bps / Decimal(10000) * Decimal(price) / PX_SCALE)
     return int(tol * PX_SCALE)
 
 
@@ -334,7 +320,7 @@ def build_universe(trade_date: date, rng: random.Random) -> list[InstSpec]:
         inst.accrued_days = _days_30_360(
             _last_coupon(maturity, trade_date), business_days_after(trade_date, 1)
         )
-    tolerances = load_tolerances()
+    tolerances = load_matching_rules().by_class()
     for inst in out:
         inst.mult = Fraction(Decimal(inst.multiplier))
         spread = {"equity": 0.018, "etf": 0.01, "option": 0.12, "future": 0.008, "fx": 0.004, "bond": 0.004}

@@ -84,3 +84,21 @@ def test_claim_check_above_the_inline_limit():
         emit_result(["x" * 50] * 10, {"state": "s", "inline_limit": 100, "items": True}, store, "ex")
     with pytest.raises(TypeError, match="must return a list"):
         emit_result({"a": 1}, {"state": "s", "items": True}, store, "ex")
+
+
+def module_level_step(x: int) -> int:
+    return x + 1
+
+
+def test_module_level_callables_travel_by_name_and_others_do_not():
+    from tests.asl.flows_basic import add, sequence_flow  # a Prefect task and flow, module level
+
+    assert encode(module_level_step) == {"$callable": f"{module_level_step.__module__}:module_level_step"}
+    assert decode(json.loads(json.dumps(encode([module_level_step, add, sequence_flow])))) == [module_level_step, add, sequence_flow]
+
+    def local(x):
+        return x
+
+    for value in (local, lambda x: x, str.upper):
+        with pytest.raises(EncodingError):
+            encode(value)

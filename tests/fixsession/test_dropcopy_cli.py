@@ -95,10 +95,17 @@ def test_bad_config_exits_2_with_a_clear_message(tmp_path):
     bad.write_text("session:\n  host: 127.0.0.1\n  port: 9878\nstream:\n  engine: kinesis\n")
     result = CliRunner().invoke(app, ["dropcopy", "--config", str(bad)])
     assert result.exit_code == 2
-    assert "session needs ['sender_comp_id', 'target_comp_id']" in result.output
+    output = " ".join(result.output.split())  # one line, wrapped by the terminal width
+    assert "session.sender_comp_id: Field required; session.target_comp_id: Field required" in output
+    assert "stream: stream_name is required for engine kinesis" in output
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("session: {host: h, port: 1, sender_comp_id: A, target_comp_id: B}\nstream: {engine: kafka}\n")
     result = CliRunner().invoke(app, ["dropcopy", "--config", str(unknown)])
-    assert result.exit_code == 2 and "stream.engine must be kinesis or file" in result.output
+    assert result.exit_code == 2 and "stream.engine: Input should be 'kinesis' or 'file'" in result.output
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("session: {host: h, port: 1, sender_comp_id: A, target_comp_id: B, heartbeats: 3}\n")
+    result = CliRunner().invoke(app, ["dropcopy", "--config", str(typo)])
+    assert result.exit_code == 2 and "session.heartbeats: Extra inputs are not permitted" in result.output
+    assert "Traceback" not in result.output
     result = CliRunner().invoke(app, ["dropcopy", "--example"])
     assert result.exit_code == 0 and "sender_comp_id" in result.output

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import simplefix
 
-from recon.fixsession import FixSession, Framer, SequenceStore, SessionConfig
+from recon.fix.framing import StreamFramer as Framer
+from recon.fixsession import FixSession, SequenceStore, SessionConfig
 from recon.fixsession.messages import parse
 from recon.fixsession.session import State
 
@@ -72,7 +73,7 @@ def test_framer_detects_wrong_body_length():
     body_len = int(good.split(b"\x019=")[1].split(b"\x01")[0])
     wrong = good.replace(b"\x019=%d" % body_len, b"\x019=%d" % (body_len + 3), 1)
     messages, errors = Framer().feed(wrong + good)
-    assert messages == [good] and errors[0].reason.startswith("BodyLength does not end")
+    assert messages == [good] and errors[0].reason.startswith("BodyLength mismatch")
     # a BodyLength far too large waits for bytes, then resynchronises on the next message
     huge = good.replace(b"\x019=%d" % body_len, b"\x019=%d" % (body_len * 4), 1)
     messages, errors = Framer().feed(huge + good * 6)

@@ -9,6 +9,7 @@ import pytest
 
 from blocks.kinesis import KinesisStream
 from cli.dropcopy import stream_block
+from recon.fixsession.config import StreamSection
 
 
 @pytest.mark.slow
@@ -19,7 +20,7 @@ def test_saved_block_round_trips_and_keeps_the_secret_secret(prefect_harness, ki
     block.aws_credentials.aws_secret_access_key = "s3cr3t-value"
     block.save(name)
 
-    loaded = stream_block({"block": name}, Path("dropcopy.yaml"))
+    loaded = stream_block(StreamSection(block=name), Path("dropcopy.yaml"))
     assert loaded.stream_name == stream_name and loaded.engine == "kinesis"
     assert loaded.aws_credentials.aws_client_parameters.endpoint_url == kinesalite.endpoint
     assert loaded.aws_credentials.aws_secret_access_key.get_secret_value() == "s3cr3t-value"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from blocks.servicenow import ServiceNow, ServiceNowAuthError, ServiceNowRejected, ServiceNowUnavailable
+from tasks.incident_fields import incident_fields
 from tests.servicenow.conftest import CLIENT_ID, CLIENT_SECRET, INTEGRATION_PASSWORD, INTEGRATION_USER
 from tests.servicenow.sn_builders import make_break
 
 
 def test_incident_fields_carry_both_sides_differences_anomaly_and_links(servicenow):
     brk = make_break(0)  # northbridge equity quantity mismatch with an anomaly explanation
-    values = servicenow.incident_fields(brk, run_id="daily-2026-11-27-a", prefect_run_url="http://prefect/runs/flow-run/42",
+    values = incident_fields(servicenow, brk, run_id="daily-2026-11-27-a", prefect_run_url="http://prefect/runs/flow-run/42",
                                         report_url="file:///reports/2026-11-27.html")
     assert values["correlation_id"] == brk["break_id"]
     assert values["assignment_group"] == "Equity Trade Support"
@@ -24,13 +25,13 @@ def test_incident_fields_carry_both_sides_differences_anomaly_and_links(servicen
                      "Report: file:///reports/2026-11-27.html", "daily-2026-11-27-a", "OMS-20261127000"):
         assert expected in text, expected
     # Updates leave assignment to the analysts.
-    assert "assignment_group" not in servicenow.incident_fields(brk, new=False)
+    assert "assignment_group" not in incident_fields(servicenow, brk, new=False)
 
 
 @pytest.mark.parametrize("i, group", [(2, "Derivatives Ops"), (4, "Derivatives Ops"), (5, "Fixed Income Ops"),
                                       (1, "Trade Support")])
 def test_assignment_rules_first_match_then_default(servicenow, i, group):
-    assert servicenow.incident_fields(make_break(i))["assignment_group"] == group
+    assert incident_fields(servicenow, make_break(i))["assignment_group"] == group
 
 
 def test_retry_after_is_honoured_and_capped(servicenow, emulator, sleeps):

@@ -18,6 +18,7 @@ from blocks.kinesis import KinesisStream
 from blocks.warehouse import get_warehouse
 from tasks.stream import ingest_stream_batch
 from tasks.stream_consume import consume, reconcile_batch
+from tasks.stream_options import StreamOptions
 
 
 def main() -> None:
@@ -36,8 +37,9 @@ def main() -> None:
         return reconcile_batch(batch, *args)
 
     consumer = KinesisStream.local(endpoint, stream).consumer(get_warehouse())
-    summary = consume([(consumer, None)], stream, handler, senders=SENDERS, batch_size=batch_size,
-                      batch_seconds=0.3, window_seconds=window, stop_when_idle=1.0)  # fmt: skip
+    options = StreamOptions(senders=SENDERS, batch_size=batch_size, batch_seconds=0.3, window_seconds=window,
+                            stop_when_idle=1.0)  # fmt: skip
+    summary = consume([(consumer, None)], stream, handler, options)
     print("DONE", summary["records"], flush=True)
 
 

@@ -11,6 +11,7 @@ from streamrecon_helpers import SENDERS, day_messages, open_breaks
 from blocks.warehouse import get_warehouse, reset_warehouses
 from tasks.stream import forget_books
 from tasks.stream_consume import land_internal
+from tasks.stream_options import StreamOptions
 
 pytestmark = pytest.mark.slow
 VOLATILE = {"started_at", "finished_at", "seconds", "records_per_s", "lag_p50_ms", "lag_p99_ms", "lag_max_ms"}
@@ -28,7 +29,7 @@ def fresh_home(monkeypatch, path: Path, day: Path) -> None:
     monkeypatch.setenv("RECON_HOME", str(path))
     reset_warehouses()
     forget_books()
-    land_internal(landing_dir=str(day))
+    land_internal(StreamOptions(landing_dir=str(day)))
 
 
 def test_per_batch_flow_runs_the_same_on_local_step_functions(prefect_harness, stream_day, tmp_path, monkeypatch):
@@ -70,8 +71,8 @@ def test_long_running_flow_replays_fix_logs_with_a_flow_run_and_artifact_per_bat
     forget_books()
     files = sorted(str(p) for p in (stream_day / "dropcopy").glob("*.fix"))
     total = sum(1 for f in files for line in Path(f).read_bytes().split(b"\n") if line)
-    result = stream_reconciliation(replay_files=files, landing_dir=str(stream_day), batch_size=400,
-                                   batch_seconds=0.2, window_seconds=0, stop_when_idle=1.0)  # fmt: skip
+    result = stream_reconciliation(StreamOptions(replay_files=files, landing_dir=str(stream_day), batch_size=400,
+                                                 batch_seconds=0.2, window_seconds=0, stop_when_idle=1.0))  # fmt: skip
     assert result["records"] == total and result["batches"] >= len(files)
     wh = get_warehouse()
     assert wh.scalar("SELECT COUNT(*) FROM stream_batches WHERE records > 0") == result["batches"]
@@ -90,8 +91,9 @@ def test_long_running_flow_replays_fix_logs_with_a_flow_run_and_artifact_per_bat
     monkeypatch.setenv("RECON_HOME", str(tmp_path / "plain"))
     reset_warehouses()
     forget_books()
-    plain = stream_reconciliation(replay_files=files, landing_dir=str(stream_day), batch_size=400, batch_seconds=0.2,
-                                  window_seconds=0, stop_when_idle=1.0, flow_run_per_batch=False)  # fmt: skip
+    plain = stream_reconciliation({"replay_files": files, "landing_dir": str(stream_day), "batch_size": 400,
+                                   "batch_seconds": 0.2, "window_seconds": 0, "stop_when_idle": 1.0,
+                                   "flow_run_per_batch": False})  # JSON, as a deployment passes it  # fmt: skip
     assert plain["records"] == total and open_breaks(get_warehouse()).keys() == breaks.keys()
     with get_client(sync_client=True) as client:
         later = [a for a in client.read_artifacts() if a.key == "stream-replay-batches"]

@@ -17,14 +17,16 @@ from blocks.kinesis import KinesisStream
 from blocks.warehouse import get_warehouse, reset_warehouses
 from tasks.stream import forget_books
 from tasks.stream_consume import consume, land_internal, reconcile_batch
+from tasks.stream_options import StreamOptions
 
 pytestmark = pytest.mark.slow
 
 
 def run_consumer(kinesalite, name: str, window: float, batch_size: int = 200) -> dict:
     consumer = KinesisStream.local(kinesalite.endpoint, name).consumer(get_warehouse())
-    return consume([(consumer, None)], name, reconcile_batch, senders=SENDERS, batch_size=batch_size,
-                   batch_seconds=0.3, window_seconds=window, stop_when_idle=1.0)  # fmt: skip
+    options = StreamOptions(senders=SENDERS, batch_size=batch_size, batch_seconds=0.3, window_seconds=window,
+                            stop_when_idle=1.0)  # fmt: skip
+    return consume([(consumer, None)], name, reconcile_batch, options)
 
 
 def counts(wh) -> dict:
@@ -48,7 +50,7 @@ def test_stream_finds_the_daily_dropcopy_breaks_and_a_replay_adds_nothing(
     assert expected, "the generated day should have drop-copy breaks"
 
     switch_home(monkeypatch, tmp_path / "stream")
-    land_internal(landing_dir=str(stream_day))
+    land_internal(StreamOptions(landing_dir=str(stream_day)))
     name = kinesalite.create_stream(3)
     messages = day_messages(stream_day)
     producer = KinesisStream.local(kinesalite.endpoint, name).producer()
@@ -80,7 +82,7 @@ def test_stream_finds_the_daily_dropcopy_breaks_and_a_replay_adds_nothing(
 
 
 def test_malformed_records_become_rejects_and_the_consumer_goes_on(kinesalite, stream_day, home):
-    land_internal(landing_dir=str(stream_day))
+    land_internal(StreamOptions(landing_dir=str(stream_day)))
     name = kinesalite.create_stream(2)
     good = day_messages(stream_day)[:60]
     fill = next(m for _, m in good if b"\x01150=F\x01" in m)
@@ -121,7 +123,7 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
 
     switch_home(monkeypatch, tmp_path / "stream")
     master = str(stream_day / "reference" / "instruments.csv")
-    land_internal(internal=[str(booked)], instruments=master)
+    land_internal(StreamOptions(internal=[str(booked)], instruments=master))
     name = kinesalite.create_stream(2)
     KinesisStream.local(kinesalite.endpoint, name).producer().put(day_messages(stream_day))
     run_consumer(kinesalite, name, window=1.5)
@@ -134,7 +136,7 @@ def test_a_late_internal_booking_closes_the_break_its_window_opened(
     assert (fill["decided_at"] - fill["first_seen"]).total_seconds() >= 1.5  # not before its window
 
     booked.write_text("".join(lines))  # the OMS export now carries the late booking
-    land_internal(internal=[str(booked)], instruments=master)
+    land_internal(StreamOptions(internal=[str(booked)], instruments=master))
     tick = reconcile_batch([], name, None, SENDERS, 1.5)  # no new records: the internal side changed
     assert tick["closed"] == 1
     closed = wh.fetch_rows("SELECT status FROM breaks WHERE break_id = :b", {"b": brk[0]["break_id"]})
@@ -152,7 +154,8 @@ def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(kinesalite, s
     import tasks.stream_consume as sc
 
     monkeypatch.setattr(sc, "IDLE_TICK_SECONDS", 0.05)
-    land_internal(instruments=str(stream_day / "reference" / "instruments.csv"))  # no bookings: every fill waits
+    master = str(stream_day / "reference" / "instruments.csv")
+    land_internal(StreamOptions(instruments=master))  # no bookings: every fill waits
     name = kinesalite.create_stream(1)
     KinesisStream.local(kinesalite.endpoint, name).producer().put(day_messages(stream_day)[:80])
     calls = {"handler": [], "idle": []}
@@ -165,8 +168,8 @@ def test_quiet_ticks_go_to_the_idle_handler_not_the_per_batch_flow(kinesalite, s
         return run
 
     consumer = KinesisStream.local(kinesalite.endpoint, name).consumer(get_warehouse())
-    summary = consume([(consumer, None)], name, spy("handler"), senders=SENDERS, batch_size=40, batch_seconds=0.1,
-                      window_seconds=1.5, stop_when_idle=1.0, idle_handler=spy("idle"))  # fmt: skip
+    options = StreamOptions(senders=SENDERS, batch_size=40, batch_seconds=0.1, window_seconds=1.5, stop_when_idle=1.0)
+    summary = consume([(consumer, None)], name, spy("handler"), options, idle_handler=spy("idle"))
     handled = calls["handler"]
     assert len([c for c in handled if c[0]]) == summary["batches"] >= 2
     waiting_ticks = [c for c in handled if not c[0]]

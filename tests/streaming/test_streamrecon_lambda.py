@@ -14,6 +14,7 @@ from blocks.warehouse import get_warehouse, reset_warehouses
 from tasks.stream import forget_books
 from tasks.stream_consume import land_internal
 from tasks.stream_lambda import handler, kinesis_event_to_batch
+from tasks.stream_options import StreamOptions
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +57,7 @@ def test_lambda_trigger_runs_the_batch_machine_like_the_prefect_flow(
         monkeypatch.setenv("RECON_HOME", str(tmp_path / name))
         reset_warehouses()
         forget_books()
-        land_internal(landing_dir=str(stream_day))
+        land_internal(StreamOptions(landing_dir=str(stream_day)))
 
     fresh("prefect")
     expected = reconcile_stream_batch(batch=batch, stream="dropcopy-lambda", senders=SENDERS, window_seconds=0)

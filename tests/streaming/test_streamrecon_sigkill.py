@@ -16,6 +16,7 @@ from blocks.kinesis import KinesisStream
 from blocks.warehouse import get_warehouse, reset_warehouses
 from tasks.stream import forget_books
 from tasks.stream_consume import land_internal
+from tasks.stream_options import StreamOptions
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
@@ -32,7 +33,7 @@ def test_killed_consumer_restarts_without_lost_or_duplicate_breaks(kinesalite, s
     home = tmp_path / "stream"
     monkeypatch.setenv("RECON_HOME", str(home))
     forget_books()
-    land_internal(landing_dir=str(stream_day))
+    land_internal(StreamOptions(landing_dir=str(stream_day)))
     reset_warehouses()  # the worker processes open the DuckDB file: close ours
     name = kinesalite.create_stream(3)
     messages = day_messages(stream_day)

@@ -9,15 +9,16 @@ from streamrecon_helpers import open_breaks
 from blocks.warehouse import get_warehouse, reset_warehouses, set_default_warehouse
 from tasks.stream import forget_books
 from tasks.stream_consume import consume_stream, land_internal
+from tasks.stream_options import StreamOptions
 
 pytestmark = pytest.mark.slow
 
 
 def replay_one_broker(day) -> tuple[dict, dict]:
-    land_internal(landing_dir=str(day))
+    land_internal(StreamOptions(landing_dir=str(day)))
     file = str(day / "dropcopy" / "northbridge.fix")
-    consume_stream(replay_files=[file], batch_size=150, batch_seconds=0.2, window_seconds=0, stop_when_idle=0.5,
-                   handler="tasks.stream_consume:reconcile_batch")  # fmt: skip
+    consume_stream(StreamOptions(replay_files=[file], batch_size=150, batch_seconds=0.2, window_seconds=0,
+                                 stop_when_idle=0.5))  # no per-batch flow: the plain steps  # fmt: skip
     wh = get_warehouse()
     outcomes = {(r["record_id"], r["outcome"]) for r in wh.fetch_rows("SELECT record_id, outcome FROM stream_fills")}
     return open_breaks(wh), outcomes

@@ -1,8 +1,11 @@
-"""From a break (a row of the break store) to ServiceNow incident fields.
+"""From a break (a row of the break store) to ServiceNow incident fields: business logic, kept
+out of the HTTP client (blocks/servicenow.py) so it can be read, tested and changed on its own.
 
-Kept apart from the HTTP client so the mapping can be read, tested and changed on its own. The
-rules are data (on the ServiceNow block), never code: assignment groups by break_type / broker /
-asset_class / recon, and `field_map` templates filled from the break's columns.
+The rules are data on the ServiceNow block, never code: `assignment_rules` (groups by break_type /
+broker / asset_class / recon, first match wins), `default_assignment_group`, and `field_map`
+templates (str.format_map over the break's columns; missing ones render as "").
+
+    values = incident_fields(servicenow, brk, run_id=..., new=True)
 """
 
 from __future__ import annotations
@@ -10,31 +13,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from pydantic import BaseModel
+from blocks.servicenow import AssignmentRule, ServiceNow
+
+_RULE_KEYS = ("break_type", "broker", "asset_class", "recon")
 
 
-class AssignmentRule(BaseModel):
-    """First matching rule wins; a field left empty matches anything."""
-
-    group: str
-    break_type: str | None = None
-    broker: str | None = None
-    asset_class: str | None = None
-    recon: str | None = None
-
-    def matches(self, brk: Mapping) -> bool:
-        keys = ("break_type", "broker", "asset_class", "recon")
-        return all(getattr(self, k) in (None, "") or str(brk.get(k) or "") == getattr(self, k) for k in keys)
-
-
-# Templates are str.format_map over the break's columns (missing ones render as "").
-DEFAULT_FIELD_MAP: dict[str, str] = {
-    "short_description": "Recon break {break_type}: {broker} {account} {instrument_id} {side} "
-    "({difference_amount} {currency})",
-    "category": "inquiry",
-    "subcategory": "trade reconciliation",
-    "contact_type": "integration",
-}
+def incident_fields(servicenow: ServiceNow, brk: Mapping, *, run_id: str | None = None,
+                    prefect_run_url: str | None = None, report_url: str | None = None,
+                    new: bool = True) -> dict[str, str]:  # fmt: skip
+    """The incident's fields for a break. Assignment is set on creation only: analysts own it after."""
+    values = render_templates(servicenow.field_map, brk)
+    values["description"] = description(brk, run_id, prefect_run_url, report_url)
+    values["correlation_id"] = str(brk["break_id"])
+    values["correlation_display"] = "fix-recon"
+    values["impact"], values["urgency"] = impact_urgency(brk.get("priority"))
+    if new:
+        values["assignment_group"] = assignment_group(
+            servicenow.assignment_rules, servicenow.default_assignment_group, brk
+        )
+    return values
 
 # Break priority -> (impact, urgency); ServiceNow derives priority from the two.
 PRIORITY_TO_IMPACT_URGENCY: dict[str, tuple[str, str]] = {
@@ -69,9 +66,14 @@ def render_templates(field_map: Mapping[str, str], brk: Mapping) -> dict[str, st
     return {name: template.format_map(values).strip() for name, template in field_map.items()}
 
 
+def rule_matches(rule: AssignmentRule, brk: Mapping) -> bool:
+    """Every field the rule gives equals the break's; a field left empty matches anything."""
+    return all(getattr(rule, k) in (None, "") or str(brk.get(k) or "") == getattr(rule, k) for k in _RULE_KEYS)
+
+
 def assignment_group(rules: list[AssignmentRule], default: str, brk: Mapping) -> str:
     for rule in rules:
-        if rule.matches(brk):
+        if rule_matches(rule, brk):
             return rule.group
     return default
 
