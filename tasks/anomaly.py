@@ -20,13 +20,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.anomaly_model import AnomalyModel, get_anomaly_model
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from recon.anomaly.features import compute_features
 from recon.anomaly.models import fit_model
 from recon.logs import step_logger
 from tasks.break_store import ensure_store
 
 MIN_ROWS_TO_FIT = 20
+SQL = SqlStatements("76_anomaly_steps.sql")
 _PX = pa.decimal128(38, 10)
 
 
@@ -42,7 +43,7 @@ def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -
     market = ref / "market_data.csv"
     if market.exists():
         rows = list(csv.DictReader(market.open(newline="")))
-        wh.execute("DELETE FROM market_data WHERE trade_date = :d", {"d": trade_date})
+        wh.execute(SQL.clear_market_data, {"d": trade_date})
         landed["market_data"] = wh.load_arrow("market_data", pa.table({
             "trade_date": [trade_date] * len(rows),
             "instrument_id": [r["instrument_id"] for r in rows],
@@ -61,7 +62,7 @@ def land_reference(wh: Warehouse, reference_dir: str | Path, trade_date: date) -
     if rates.exists():
         ensure_store(wh)  # fx_rates lives with the break store, whose triage reads it
         rows = list(csv.DictReader(rates.open(newline="")))
-        wh.execute("DELETE FROM fx_rates WHERE trade_date = :d", {"d": trade_date})
+        wh.execute(SQL.clear_fx_rates, {"d": trade_date})
         landed["fx_rates"] = wh.load_arrow("fx_rates", pa.table({
             "trade_date": [trade_date] * len(rows),
             "currency": [r["currency"].strip().upper() for r in rows],
@@ -96,7 +97,7 @@ def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel 
     else:
         summary["model"] = None
         summary["note"] = f"not scored: no registered model and {len(frame)} links are too few to fit one"
-    wh.execute("DELETE FROM w_scores")
+    wh.execute(SQL.clear_scores)
     if scoring is None:
         _write_scores(wh, frame.link_ids, [None] * len(frame), ["not scored: too few links to fit a model"] * len(frame),
                       [False] * len(frame))
@@ -107,17 +108,14 @@ def score_pair(wh: Warehouse, trade_date: date, recon: str, model: AnomalyModel 
             step_logger().warning("anomaly endpoint failed, scored with the local %s: %s", summary["model"],
                                   info["fallback"])
         _write_scores(wh, frame.link_ids, scores.anomaly_score.tolist(), scores.explanation, scores.is_anomaly.tolist())
-    wh.execute("UPDATE w_results SET break_type = 'ANOMALY' WHERE break_type IS NULL "
-               "AND link_id IN (SELECT link_id FROM w_scores WHERE is_anomaly)")
+    wh.execute(SQL.flag_anomalous_matches)
     wh.run_file("59_outputs.sql", {"recon": recon})
     if scoring is not None:
         _keep_links(wh, trade_date, recon, frame, scores, summary["model"])
-    summary["anomalies"] = wh.scalar("SELECT COUNT(*) FROM w_results WHERE break_type = 'ANOMALY'")
-    summary["breaks_scored_anomalous"] = wh.scalar(
-        "SELECT COUNT(*) FROM w_results r JOIN w_scores s ON s.link_id = r.link_id "
-        "WHERE s.is_anomaly AND r.break_type <> 'ANOMALY'")
-    summary["matches"] = wh.scalar("SELECT COUNT(*) FROM w_matches")
-    summary["breaks"] = wh.scalar("SELECT COUNT(*) FROM w_breaks")
+    summary["anomalies"] = wh.scalar(SQL.count_anomalies)
+    summary["breaks_scored_anomalous"] = wh.scalar(SQL.count_breaks_scored_anomalous)
+    summary["matches"] = wh.scalar(SQL.count_matches)
+    summary["breaks"] = wh.scalar(SQL.count_breaks)
     return summary
 
 
@@ -128,7 +126,7 @@ def _keep_links(wh: Warehouse, trade_date: date, recon: str, frame, scores, mode
     from recon.anomaly.features import FEATURE_NAMES, schema_hash
 
     wh.ensure_schema("72_anomaly_links.sql")
-    wh.execute("DELETE FROM w_anomaly_stage")
+    wh.execute(SQL.clear_stage)
     wh.load_arrow("w_anomaly_stage", pa.table({
         "link_id": pa.array(frame.link_ids, pa.int64()),
         "model": [model] * len(frame),

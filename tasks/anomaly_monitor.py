@@ -19,7 +19,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.anomaly_model import AnomalyModel, get_anomaly_model
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from recon import clock
 from recon.anomaly.features import FEATURE_NAMES
 from recon.anomaly.monitor import drift
@@ -28,13 +28,13 @@ from tasks.incidents import ensure_outbox
 
 MIN_LINKS = 50  # below this a day's PSI is noise
 DRIFT_PRIORITY = "P2"
+SQL = SqlStatements("76_anomaly_steps.sql")
 
 
 def day_links(wh: Warehouse, trade_date: date, model: str) -> tuple[np.ndarray, np.ndarray]:
     """The features and raw scores of the day's links a model scored (both pairs)."""
     wh.ensure_schema("72_anomaly_links.sql")
-    rows = wh.fetch_rows("SELECT features, raw_score FROM anomaly_links WHERE trade_date = :d AND model = :m "
-                         "ORDER BY recon, link_key", {"d": trade_date, "m": model})
+    rows = wh.fetch_rows(SQL.day_links, {"d": trade_date, "m": model})
     X = np.array([json.loads(r["features"]) for r in rows], dtype=np.float64).reshape(len(rows), -1)
     return X, np.array([r["raw_score"] for r in rows], dtype=np.float64)
 

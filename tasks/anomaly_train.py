@@ -16,12 +16,14 @@ import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from blocks.warehouse import Warehouse, get_warehouse
+from blocks.warehouse import SqlStatements, Warehouse, get_warehouse
 from recon.anomaly import registry
 from recon.anomaly.evaluate import evaluate_scores, link_labels, truth_anomalies
 from recon.anomaly.features import DEFAULT_HISTORY_DAYS, FeatureFrame, compute_features, schema_hash
 from recon.anomaly.models import DEFAULT_CONTAMINATION, DEFAULT_DETECTOR, ScoringModel, fit_model
 from tasks.anomaly import land_reference
+
+SQL = SqlStatements("76_anomaly_steps.sql")
 
 
 def land_day(wh: Warehouse, landing_dir: str | Path, reference: bool = True) -> dict:
@@ -57,7 +59,7 @@ def day_features(wh: Warehouse, trade_date: date, truth: str | None = None,
     frame = compute_features(wh, trade_date, history_days)
     labels = None
     if truth:
-        rows = {r["link_id"]: r for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
+        rows = {r["link_id"]: r for r in wh.fetch_rows(SQL.link_records)}
         labels = link_labels(truth_anomalies(truth), [rows[k]["internal_ids"] for k in frame.link_ids],
                              [rows[k]["broker_ids"] for k in frame.link_ids])
     return frame, labels
@@ -70,9 +72,7 @@ def analyst_labels(wh: Warehouse, trade_date: date, recon: str = "broker") -> di
 
     wh.ensure_schema("20_break_store.sql")
     wh.ensure_schema("72_anomaly_links.sql")
-    rows = wh.fetch_rows(
-        "SELECT internal_ids, broker_ids, resolution_code FROM breaks WHERE trade_date = :d AND recon = :r "
-        "AND break_type = 'ANOMALY' AND resolution_code IS NOT NULL", {"d": trade_date, "r": recon})
+    rows = wh.fetch_rows(SQL.resolved_anomaly_breaks, {"d": trade_date, "r": recon})
     out = {}
     for r in rows:
         label = label_of(r["resolution_code"])
@@ -87,7 +87,7 @@ def _frame_feedback(wh: Warehouse, trade_date: date, frame: FeatureFrame) -> lis
     labels = analyst_labels(wh, trade_date)
     if not labels:
         return [None] * len(frame)
-    rows = {r["link_id"]: r for r in wh.fetch_rows("SELECT link_id, internal_ids, broker_ids FROM w_results")}
+    rows = {r["link_id"]: r for r in wh.fetch_rows(SQL.link_records)}
     return link_feedback(labels, [rows[k]["internal_ids"] for k in frame.link_ids],
                          [rows[k]["broker_ids"] for k in frame.link_ids])
 
@@ -265,9 +265,7 @@ def training_days(wh: Warehouse, landing_dirs: list[str] | None, trade_dates: li
     days += [{"trade_date": date.fromisoformat(str(d)).isoformat()} for d in trade_dates or []]
     if not days and last_days:
         wh.ensure_schema("01_tables.sql")
-        rows = wh.fetch_rows("SELECT DISTINCT trade_date FROM executions WHERE source = 'internal' "
-                             "AND trade_date <= :today ORDER BY trade_date DESC LIMIT " + str(int(last_days)),
-                             {"today": clock.today()})
+        rows = wh.fetch_rows(SQL.recent_trade_dates, {"today": clock.today()})[: int(last_days)]
         days = [{"trade_date": r["trade_date"].isoformat()} for r in reversed(rows)]
     if not days:
         raise ValueError("give landing_dirs and/or trade_dates to train on (or a warehouse with reconciled days)")
