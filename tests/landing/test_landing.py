@@ -103,37 +103,41 @@ def test_a_new_version_from_the_same_place_replaces_the_old(generated, tmp_path,
     assert [t for t in again if t.get("skipped")] == [t for t in again if t["file_id"] != meridian["file_id"]]
 
 
-def effective_dropcopy(wh: Warehouse) -> set[tuple]:
+def effective_dropcopy(wh: Warehouse, broker: str) -> set[tuple]:
     return {(r["record_id"], str(r["quantity"]), str(r["price"]), r["exec_type"]) for r in wh.fetch_rows(
-        "SELECT record_id, quantity, price, exec_type FROM executions WHERE source = 'dropcopy' AND broker = 'castlerock'")}
+        "SELECT record_id, quantity, price, exec_type FROM executions WHERE source = 'dropcopy' AND broker = :b",
+        {"b": broker})}
 
 
 def test_a_brokers_dropcopy_files_are_one_lifecycle_batch(generated, tmp_path):
+    # a broker whose drop copy corrects a fill: cut its file between the fill and the correction
+    broker = next(p.stem for p in sorted((generated / "dropcopy").glob("*.fix")) if b"|150=G|" in p.read_bytes())
     whole = Warehouse(duckdb_path=str(tmp_path / "whole.duckdb"))
     land_day(whole, generated)
-    expected = effective_dropcopy(whole)
+    expected = effective_dropcopy(whole, broker)
 
     split = tmp_path / "split"
     shutil.copytree(generated, split)
-    messages = (split / "dropcopy" / "castlerock.fix").read_bytes().splitlines(keepends=True)
-    (split / "dropcopy" / "castlerock.fix").unlink()
-    half = next(i for i, m in enumerate(messages) if b"|150=G|" in m)  # a correction of the fill before it
-    (split / "dropcopy" / "castlerock_fix44.fix").write_bytes(b"".join(messages[:half]))
-    (split / "dropcopy" / "castlerock_fix44b.fix").write_bytes(b"".join(messages[half:]))
+    messages = (split / "dropcopy" / f"{broker}.fix").read_bytes().splitlines(keepends=True)
+    (split / "dropcopy" / f"{broker}.fix").unlink()
+    half = next(i for i, m in enumerate(messages) if b"|150=G|" in m)  # a correction of a fill before it
+    (split / "dropcopy" / f"{broker}_fix44.fix").write_bytes(b"".join(messages[:half]))
+    (split / "dropcopy" / f"{broker}_fix44b.fix").write_bytes(b"".join(messages[half:]))
     day = discover(split)
-    assert [b["broker"] for b in day.dropcopy_batches()] == ["castlerock", "meridian", "northbridge"]
-    assert [Path(p).name for p in day.dropcopy_batches()[0]["paths"]] == ["castlerock_fix44.fix", "castlerock_fix44b.fix"]
+    batches = {b["broker"]: b["paths"] for b in day.dropcopy_batches()}
+    assert sorted(batches) == ["castlerock", "meridian", "northbridge"]
+    assert [Path(p).name for p in batches[broker]] == [f"{broker}_fix44.fix", f"{broker}_fix44b.fix"]
 
     batched = Warehouse(duckdb_path=str(tmp_path / "batched.duckdb"))
-    totals = [t for t in land_day(batched, split) if t["broker"] == "castlerock" and t["source"] == "dropcopy"]
+    totals = [t for t in land_day(batched, split) if t["broker"] == broker and t["source"] == "dropcopy"]
     assert len(totals) == 2 and sum(t["rows_read"] for t in totals) == len(messages)
-    assert effective_dropcopy(batched) == expected
+    assert effective_dropcopy(batched, broker) == expected
 
     apart = Warehouse(duckdb_path=str(tmp_path / "apart.duckdb"))  # each file on its own: not the same day
     land_instruments(day.model_dump(), apart)
-    for path in day.dropcopy_batches()[0]["paths"]:
-        land_dropcopy({"broker": "castlerock", "paths": [path]}, day.model_dump(), D, None, False, apart)
-    assert effective_dropcopy(apart) != expected
+    for path in batches[broker]:
+        land_dropcopy({"broker": broker, "paths": [path]}, day.model_dump(), D, None, False, apart)
+    assert effective_dropcopy(apart, broker) != expected
     for w in (whole, batched, apart):
         w.close()
 
